@@ -1,0 +1,923 @@
+// JSON -> ImageManifest / PodManifest (checklist sections 1, 3 and 7).
+//
+// Three steps, each bounded: the size check, a string-aware pre-scan that
+// bounds the nesting depth before any DOM exists, and RapidJSON's iterative
+// (non-recursive) parser with UTF-8 validation. The decoder then walks the
+// DOM once, in document order, and records every finding with its JSON path
+// and checklist item. Paths are only turned into text for a finding.
+#include "spec/decoder.hpp"
+#include "spec/identifiers_detail.hpp"
+#include "spec/manifest_detail.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace appc::spec::detail {
+
+// RapidJSON's in-situ stream with an SSE2 whitespace skipper, found by
+// argument-dependent lookup from the reader (a non-template overload wins
+// over rapidjson::SkipWhitespace<>). The buffer has 16 bytes of NUL padding
+// past the text, so a 16-byte load at any position before the end is safe.
+struct InsituStream {
+  using Ch = char;
+  explicit InsituStream(char *src) noexcept : src_(src), head_(src) {}
+  char Peek() const noexcept { return *src_; }
+  char Take() noexcept { return *src_++; }
+  size_t Tell() const noexcept { return static_cast<size_t>(src_ - head_); }
+  void Put(char c) noexcept { *dst_++ = c; }
+  char *PutBegin() noexcept { return dst_ = src_; }
+  size_t PutEnd(char *begin) noexcept { return static_cast<size_t>(dst_ - begin); }
+  void Flush() noexcept {}
+  char *Push(size_t count) noexcept {
+    char *begin = dst_;
+    dst_ += count;
+    return begin;
+  }
+  void Pop(size_t count) noexcept { dst_ -= count; }
+
+  char *src_;
+  char *dst_ = nullptr;
+  char *head_;
+};
+inline constexpr size_t kInsituPadding = 16;
+
+inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+inline void SkipWhitespace(InsituStream &is) noexcept {
+  const char *p = is.src_;
+  if (!is_json_space(*p)) return;   // compact JSON: the common case
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                tab = _mm_set1_epi8('\t');
+  while (true) {
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, sp), _mm_cmpeq_epi8(c, nl)),
+                              _mm_or_si128(_mm_cmpeq_epi8(c, cr), _mm_cmpeq_epi8(c, tab)));
+    unsigned other = ~static_cast<unsigned>(_mm_movemask_epi8(ws)) & 0xffffu;
+    if (other) {
+      is.src_ = const_cast<char *>(p) + __builtin_ctz(other);
+      return;
+    }
+    p += 16;   // 16 spaces: not yet at the NUL that ends the text
+  }
+#else
+  while (is_json_space(*p)) ++p;
+  is.src_ = const_cast<char *>(p);
+#endif
+}
+
+} // namespace appc::spec::detail
+
+template <> struct rapidjson::StreamTraits<appc::spec::detail::InsituStream> {
+  enum { copyOptimization = 1 };
+};
+
+namespace appc::spec {
+namespace detail {
+namespace {
+
+constexpr uint32_t bit(int k) noexcept { return uint32_t{1} << k; }
+
+std::string format_double(double d) {
+  char buf[40];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
+
+std::string range_text(int64_t lo, int64_t hi) { return std::to_string(lo) + ".." + std::to_string(hi); }
+
+// Byte offset -> "line L, column C (byte offset N)"; lines and columns count from 1, columns in bytes.
+std::string position_text(std::string_view json, size_t offset) {
+  if (offset > json.size()) offset = json.size();
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i)
+    if (json[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1) +
+         " (byte offset " + std::to_string(offset) + ")";
+}
+
+} // namespace
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence at p[0] (a byte >= 0x80), or 0
+// (Unicode 15, table 3-7: no overlong forms, no surrogates, <= U+10FFFF).
+size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept {
+  unsigned char c = p[0];
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xbf;   // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) len = 2;
+  else if (c == 0xe0) len = 3, lo = 0xa0;
+  else if (c == 0xed) len = 3, hi = 0x9f;
+  else if (c >= 0xe1 && c <= 0xef) len = 3;
+  else if (c == 0xf0) len = 4, lo = 0x90;
+  else if (c == 0xf4) len = 4, hi = 0x8f;
+  else if (c >= 0xf1 && c <= 0xf3) len = 4;
+  else return 0;
+  if (avail < len || p[1] < lo || p[1] > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if (p[k] < 0x80 || p[k] > 0xbf) return 0;
+  return len;
+}
+
+} // namespace
+
+namespace {
+
+// Bit i of each mask describes byte i of a 64-byte block.
+struct BlockMasks {
+  uint64_t quote = 0, backslash = 0, open = 0, close = 0, high = 0, nul = 0;
+};
+
+BlockMasks classify(const unsigned char *p) noexcept {
+  BlockMasks m;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), lbracket = _mm_set1_epi8('['),
+                rbracket = _mm_set1_epi8(']'), lbrace = _mm_set1_epi8('{'), rbrace = _mm_set1_epi8('}'),
+                zero = _mm_setzero_si128();
+  auto bits = [](__m128i v) { return static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(v))); };
+  for (int k = 0; k < 4; ++k) {
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
+    const int sh = 16 * k;
+    m.quote |= bits(_mm_cmpeq_epi8(c, quote)) << sh;
+    m.backslash |= bits(_mm_cmpeq_epi8(c, backslash)) << sh;
+    m.open |= bits(_mm_or_si128(_mm_cmpeq_epi8(c, lbracket), _mm_cmpeq_epi8(c, lbrace))) << sh;
+    m.close |= bits(_mm_or_si128(_mm_cmpeq_epi8(c, rbracket), _mm_cmpeq_epi8(c, rbrace))) << sh;
+    m.high |= bits(c) << sh;
+    m.nul |= bits(_mm_cmpeq_epi8(c, zero)) << sh;
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    const uint64_t b = uint64_t{1} << i;
+    switch (p[i]) {
+    case '"': m.quote |= b; break;
+    case '\\': m.backslash |= b; break;
+    case '[':
+    case '{': m.open |= b; break;
+    case ']':
+    case '}': m.close |= b; break;
+    case 0: m.nul |= b; break;
+    default:
+      if (p[i] >= 0x80) m.high |= b;
+      break;
+    }
+  }
+#endif
+  return m;
+}
+
+// Bit i set: bits 0..i of x have an odd number of ones.
+inline uint64_t prefix_xor(uint64_t x) noexcept {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
+
+} // namespace
+
+// One pass over the raw text before any DOM exists: the nesting depth
+// (brackets inside strings, with their escapes, do not count), UTF-8
+// well-formedness of the whole text, and no NUL byte (the in-situ parser
+// would stop at one). Malformed JSON is otherwise left to the parser: this
+// only has to be right for text the parser would accept.
+//
+// 64 bytes at a time: SSE2 turns a block into bit masks; the string state
+// comes from a prefix XOR of the unescaped quotes, so only the few
+// structural brackets and non-ASCII bytes are looked at one by one.
+// tests/unit/spec/hostile_test.cpp checks it against a byte-by-byte model.
+Prescan prescan(std::string_view json, unsigned max_depth) noexcept {
+  const unsigned char *text = reinterpret_cast<const unsigned char *>(json.data());
+  const size_t n = json.size();
+  uint64_t escape_carry = 0;    // 1: the block's first byte follows an unescaped backslash
+  uint64_t in_string_carry = 0; // all ones: the block starts inside a string
+  size_t utf8_end = 0;          // bytes before this offset belong to a checked UTF-8 sequence
+  unsigned depth = 0;
+  alignas(16) unsigned char tail[64];
+
+  for (size_t base = 0; base < n; base += 64) {
+    const unsigned char *p = text + base;
+    uint64_t valid = ~uint64_t{0};
+    if (n - base < 64) {   // the last, partial block: a zero-padded copy
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, p, n - base);
+      p = tail;
+      valid = (uint64_t{1} << (n - base)) - 1;
+    }
+    BlockMasks m = classify(p);
+    m.nul &= valid;
+
+    // Escaped bytes: each backslash not itself escaped escapes the next byte.
+    // Backslashes are rare in manifests, so this walks them one by one.
+    uint64_t escaped = escape_carry;
+    escape_carry = 0;
+    for (uint64_t b = m.backslash; b; b &= b - 1) {
+      unsigned i = lowest(b);
+      if (escaped >> i & 1) continue;
+      if (i == 63) escape_carry = 1;
+      else escaped |= uint64_t{2} << i;
+    }
+    uint64_t in_string = prefix_xor(m.quote & ~escaped) ^ in_string_carry;
+    in_string_carry = static_cast<uint64_t>(static_cast<int64_t>(in_string) >> 63);
+
+    // The first problem of each kind in this block (64: none); the earliest wins.
+    unsigned first_nul = m.nul ? lowest(m.nul) : 64, first_deep = 64, first_utf8 = 64;
+    for (uint64_t b = (m.open | m.close) & ~in_string & ~escaped; b; b &= b - 1) {
+      unsigned i = lowest(b);
+      if (m.open >> i & 1) {
+        if (++depth > max_depth) {
+          first_deep = i;
+          break;
+        }
+      } else if (depth > 0) {
+        --depth;
+      }
+    }
+    for (uint64_t b = m.high; b; b &= b - 1) {
+      unsigned i = lowest(b);
+      if (base + i < utf8_end) continue;   // a continuation byte already checked
+      size_t len = utf8_sequence(text + base + i, n - base - i);
+      if (!len) {
+        first_utf8 = i;
+        break;
+      }
+      utf8_end = base + i + len;
+    }
+    unsigned first = std::min({first_nul, first_deep, first_utf8});
+    if (first < 64) {
+      Prescan::What w = first == first_nul ? Prescan::nul : first == first_utf8 ? Prescan::bad_utf8 : Prescan::too_deep;
+      return {w, base + first};
+    }
+  }
+  return {Prescan::ok, n};
+}
+
+// ---------------------------------------------------------------- helpers
+
+const char *json_type_name(const JValue &v) noexcept {
+  switch (v.GetType()) {
+  case rapidjson::kNullType: return "null";
+  case rapidjson::kFalseType:
+  case rapidjson::kTrueType: return "boolean";
+  case rapidjson::kObjectType: return "object";
+  case rapidjson::kArrayType: return "array";
+  case rapidjson::kStringType: return "string";
+  case rapidjson::kNumberType: return "number";
+  }
+  return "value";
+}
+
+bool Key::matches(const JValue &k) const noexcept {
+  return k.GetStringLength() == len && std::memcmp(k.GetString(), name, len) == 0;
+}
+
+bool NameSet::insert(std::string_view s) {
+  if (big_) return big_->insert(s).second;
+  for (size_t i = 0; i < n_; ++i)
+    if (small_[i] == s) return false;
+  if (n_ < small_.size()) {
+    small_[n_++] = s;
+    return true;
+  }
+  big_ = std::make_unique<std::unordered_set<std::string_view>>(small_.begin(), small_.end());
+  return big_->insert(s).second;
+}
+
+void Decoder::report(const JsonPath &p, int rule, std::string message) {
+  Diagnostic d;
+  p.append_to(d.path);
+  d.message = std::move(message);
+  d.rule = rule;
+  diags_.push_back(std::move(d));
+}
+
+void Decoder::type_error(const JsonPath &p, int rule, const char *expected, const JValue &got) {
+  report(p, rule, std::string("expected ") + expected + ", got " + json_type_name(got));
+}
+
+void Decoder::report_unknown_duplicate(const JsonPath &p, int /*rule*/, const JValue &key) {
+  // DOM strings are NUL-terminated, so the key can name a path component.
+  report(p.field(key.GetString()), 0, "duplicate key " + quote(sv(key)));
+}
+
+bool Decoder::object(const JValue &v, const JsonPath &p, int rule) {
+  if (v.IsObject()) return true;
+  type_error(p, rule, "an object", v);
+  return false;
+}
+
+bool Decoder::array(const JValue &v, const JsonPath &p, int rule) {
+  if (v.IsArray()) return true;
+  type_error(p, rule, "an array", v);
+  return false;
+}
+
+bool Decoder::string(const JValue &v, const JsonPath &p, int rule, std::string &out) {
+  if (!v.IsString()) {
+    type_error(p, rule, "a string", v);
+    return false;
+  }
+  if (out.empty()) out.append(v.GetString(), v.GetStringLength());   // cheaper than assign()
+  else out.assign(v.GetString(), v.GetStringLength());
+  return true;
+}
+
+bool Decoder::nonempty_string(const JValue &v, const JsonPath &p, int rule, std::string &out) {
+  if (!string(v, p, rule, out)) return false;
+  if (!out.empty()) return true;
+  report(p, rule, "must not be empty");
+  return false;
+}
+
+bool Decoder::boolean(const JValue &v, const JsonPath &p, int rule, bool &out) {
+  if (!v.IsBool()) {
+    type_error(p, rule, "a boolean", v);
+    return false;
+  }
+  out = v.GetBool();
+  return true;
+}
+
+bool Decoder::integer(const JValue &v, const JsonPath &p, int rule, int64_t lo, int64_t hi, int64_t &out) {
+  if (!v.IsNumber()) {
+    type_error(p, rule, "an integer", v);
+    return false;
+  }
+  if (v.IsInt64()) {
+    int64_t x = v.GetInt64();
+    if (x >= lo && x <= hi) {
+      out = x;
+      return true;
+    }
+    report(p, rule, std::to_string(x) + " is outside " + range_text(lo, hi));
+    return false;
+  }
+  if (v.IsUint64()) {   // above INT64_MAX
+    report(p, rule, std::to_string(v.GetUint64()) + " is outside " + range_text(lo, hi));
+    return false;
+  }
+  double d = v.GetDouble();
+  if (d != std::floor(d))
+    report(p, rule, "expected an integer, got " + format_double(d));
+  else if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    report(p, rule, format_double(d) + " is outside " + range_text(lo, hi));
+  else
+    report(p, rule, "expected an integer without fraction or exponent, got " + format_double(d));
+  return false;
+}
+
+bool Decoder::unsigned64(const JValue &v, const JsonPath &p, int rule, uint64_t &out) {
+  if (!v.IsNumber()) {
+    type_error(p, rule, "an integer", v);
+    return false;
+  }
+  if (v.IsUint64()) {
+    out = v.GetUint64();
+    return true;
+  }
+  static const std::string range = "0.." + std::to_string(std::numeric_limits<uint64_t>::max());
+  if (v.IsInt64()) {   // negative
+    report(p, rule, std::to_string(v.GetInt64()) + " is outside " + range);
+    return false;
+  }
+  double d = v.GetDouble();
+  if (d != std::floor(d))
+    report(p, rule, "expected an integer, got " + format_double(d));
+  else if (d < 0 || d >= 18446744073709551616.0)
+    report(p, rule, format_double(d) + " is outside " + range);
+  else
+    report(p, rule, "expected an integer without fraction or exponent, got " + format_double(d));
+  return false;
+}
+
+void Decoder::string_list(const JValue &v, const JsonPath &p, int rule, std::vector<std::string> &out) {
+  if (!array(v, p, rule)) return;
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) string(v[i], p.index(i), rule, out[i]);
+}
+
+void Decoder::ac_identifier(const JValue &v, const JsonPath &p, std::string &out) {
+  if (!string(v, p, 1, out)) return;
+  if (is_ac_identifier(out)) return;
+  report(p, 1, ac_identifier_problem(out));
+}
+
+void Decoder::ac_name(const JValue &v, const JsonPath &p, std::string &out) {
+  if (!string(v, p, 2, out)) return;
+  if (is_ac_name(out)) return;
+  report(p, 2, ac_name_problem(out));
+}
+
+void Decoder::image_id(const JValue &v, const JsonPath &p, std::string &out) {
+  if (!string(v, p, 5, out)) return;
+  if (is_image_id(out)) return;
+  report(p, 5, image_id_problem(out));
+}
+
+void Decoder::ac_version(const JValue &v, const JsonPath &p, std::string &out) {
+  if (!string(v, p, 4, out)) return;
+  SemVer ver, ours;
+  if (!parse_semver(out, ver)) {
+    report(p, 4, quote(out) + " is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH[-pre][+build], no leading zeros)");
+    return;
+  }
+  if (ver.major == 0 && ver.minor == 0 && ver.patch == 0) {
+    report(p, 4, quote(out) + " is not an appc version: 0.0.0 is not allowed");
+    return;
+  }
+  parse_semver(kSpecVersion, ours);
+  if (compare_semver(ver, ours) > 0)
+    report(p, 4, quote(out) + " is newer than " + kSpecVersion + ", the spec version libappc complies with");
+}
+
+void Decoder::ac_kind(const JValue &v, const JsonPath &p, const char *expected, std::string &out) {
+  if (!string(v, p, 3, out)) return;
+  if (out == expected) return;
+  if (out.empty()) report(p, 3, "must not be empty");
+  else report(p, 3, std::string("expected \"") + expected + "\", got " + quote(out));
+}
+
+// ---------------------------------------------------------------- shared schema pieces
+
+void Decoder::labels(const JValue &v, const JsonPath &p, Labels &out) {
+  if (!array(v, p, 8)) return;
+  static constexpr Key keys[] = {"name", "value"};
+  out.resize(v.Size());
+  NameSet names;
+  int os = -1, arch = -1;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 8)) continue;
+    Label &l = out[i];
+    const JValue *name = nullptr;
+    bool value_ok = false;
+    members(el, ep, 8, keys, bit(0) | bit(1), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      if (k == 1) {
+        value_ok = string(x, fp, 8, l.value);
+        return;
+      }
+      if (!string(x, fp, 1, l.name)) return;
+      name = &x;
+      if (l.name == "name")
+        report(fp, 8, "\"name\" cannot be a label name: it would be confused with the image name");
+      else if (!is_ac_identifier(l.name))
+        report(fp, 1, ac_identifier_problem(l.name));
+    });
+    if (!name) continue;
+    if (!names.insert(sv(*name))) {
+      report(ep.field("name"), 8, "duplicate label name " + quote(l.name));
+      continue;
+    }
+    if (!value_ok) continue;
+    if (l.name == "os") os = static_cast<int>(i);
+    else if (l.name == "arch") arch = static_cast<int>(i);
+  }
+  // The os/arch table (spec 8); arch alone is not checked: it is meaningful only with os.
+  if (os < 0) return;
+  const std::string &osv = out[os].value;
+  if (!is_known_os(osv)) {
+    report(p.index(os).field("value"), 8,
+           "unknown os " + quote(osv) + " (expected one of: " + known_os_list() + ")");
+    return;
+  }
+  if (arch >= 0 && !is_known_arch(osv, out[arch].value))
+    report(p.index(arch).field("value"), 8,
+           "unknown arch " + quote(out[arch].value) + " for os " + quote(osv) + " (expected one of: " +
+               known_arch_list(osv) + ")");
+}
+
+void Decoder::annotations(const JValue &v, const JsonPath &p, int rule, AnnotationNames kind, Annotations &out) {
+  if (!array(v, p, rule)) return;
+  static constexpr Key keys[] = {"name", "value"};
+  out.resize(v.Size());
+  NameSet names;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, rule)) continue;
+    Annotation &a = out[i];
+    const JValue *name = nullptr, *value = nullptr;
+    members(el, ep, rule, keys, bit(0) | bit(1), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      if (k == 1) {
+        if (string(x, fp, rule, a.value)) value = &x;
+        return;
+      }
+      if (kind == AnnotationNames::identifier) ac_identifier(x, fp, a.name);
+      else ac_name(x, fp, a.name);
+      if (x.IsString()) name = &x;
+    });
+    if (!name) continue;
+    if (!names.insert(sv(*name))) {
+      report(ep.field("name"), rule, "duplicate annotation name " + quote(a.name));
+      continue;
+    }
+    if (!value) continue;
+    // Recognized annotations are checked in every list, as the reference does (spec 9).
+    if (a.name == "created") {
+      if (const char *why = timestamp_reason(a.value))
+        report(ep.field("value"), 7,
+               "created: " + quote(a.value) + " is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)): " +
+                   why);
+    } else if (a.name == "homepage" || a.name == "documentation") {
+      if (!is_http_url(a.value))
+        report(ep.field("value"), 9, a.name + ": " + quote(a.value) + " is not a URL with scheme http or https");
+    } else if (a.name == "appc.io/executor/supports-systemd-notify") {
+      if (a.value != "true" && a.value != "false")
+        report(ep.field("value"), 9, a.name + ": expected \"true\" or \"false\", got " + quote(a.value));
+    }
+  }
+}
+
+void Decoder::string_map(const JValue &v, const JsonPath &p, int rule,
+                         std::vector<std::pair<std::string, std::string>> &out) {
+  if (!object(v, p, rule)) return;
+  out.resize(v.MemberCount());
+  NameSet keys;
+  size_t i = 0;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it, ++i) {
+    JsonPath fp = p.field(it->name.GetString());
+    if (!keys.insert(sv(it->name))) {
+      report(fp, 0, "duplicate key " + quote(sv(it->name)));
+      continue;
+    }
+    out[i].first.assign(it->name.GetString(), it->name.GetStringLength());
+    string(it->value, fp, rule, out[i].second);
+  }
+}
+
+void Decoder::isolators(const JValue &v, const JsonPath &p, int rule, IsolatorScope scope,
+                        std::vector<Isolator> &out) {
+  if (!array(v, p, rule)) return;
+  static constexpr Key keys[] = {"name", "value"};
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 6)) continue;
+    const size_t before = diags_.size();
+    const JValue *name = nullptr, *value = nullptr;
+    members(el, ep, 6, keys, bit(0) | bit(1), [&](size_t k, const JValue &x, const JsonPath &) {
+      (k == 0 ? name : value) = &x;
+    });
+    Isolator &iso = out[i];
+    if (name) ac_identifier(*name, ep.field("name"), iso.name);
+    if (name && name->IsString() && value)
+      iso.value = decode_isolator_value(iso.name, *value, ep.field("value"), diags_);
+    // A broken element already has its finding; unnamed, the list rules skip it.
+    if (diags_.size() != before) iso.name.clear();
+  }
+  check_isolators(out, scope, p, diags_);
+}
+
+void Decoder::environment(const JValue &v, const JsonPath &p, std::vector<EnvVar> &out) {
+  if (!array(v, p, 11)) return;
+  static constexpr Key keys[] = {"name", "value"};
+  out.resize(v.Size());
+  NameSet names;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 11)) continue;
+    EnvVar &e = out[i];
+    const JValue *name = nullptr;
+    members(el, ep, 11, keys, bit(0) | bit(1), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      if (k == 1) {
+        string(x, fp, 11, e.value);
+        return;
+      }
+      if (!string(x, fp, 11, e.name)) return;
+      name = &x;
+      if (!is_env_name(e.name))
+        report(fp, 11, quote(e.name) + " is not an environment variable name ([A-Za-z_][A-Za-z0-9_.-]*)");
+    });
+    if (name && !names.insert(sv(*name))) report(ep.field("name"), 11, "duplicate environment variable " + quote(e.name));
+  }
+}
+
+void Decoder::event_handlers(const JValue &v, const JsonPath &p, std::vector<EventHandler> &out) {
+  if (!array(v, p, 15)) return;
+  static constexpr Key keys[] = {"exec", "name"};
+  out.resize(v.Size());
+  bool seen_pre = false, seen_post = false;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 15)) continue;
+    EventHandler &h = out[i];
+    members(el, ep, 15, keys, bit(1), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      if (k == 0) {
+        string_list(x, fp, 15, h.exec);
+        return;
+      }
+      if (!string(x, fp, 15, h.name)) return;
+      bool *seen = h.name == "pre-start" ? &seen_pre : h.name == "post-stop" ? &seen_post : nullptr;
+      if (!seen)
+        report(fp, 15, quote(h.name) + " is not an event handler name (expected \"pre-start\" or \"post-stop\")");
+      else if (*seen)
+        report(fp, 15, "only one " + quote(h.name) + " event handler is allowed");
+      else
+        *seen = true;
+    });
+  }
+}
+
+void Decoder::mount_points(const JValue &v, const JsonPath &p, std::vector<MountPoint> &out) {
+  if (!array(v, p, 16)) return;
+  static constexpr Key keys[] = {"name", "path", "readOnly"};
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 16)) continue;
+    MountPoint &m = out[i];
+    members(el, ep, 16, keys, bit(0) | bit(1), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      switch (k) {
+      case 0: ac_name(x, fp, m.name); break;
+      case 1: nonempty_string(x, fp, 16, m.path); break;
+      case 2: boolean(x, fp, 16, m.read_only); break;
+      }
+    });
+  }
+}
+
+void Decoder::port(const JValue &v, const JsonPath &p, Port &out, std::string_view *name_view) {
+  if (!object(v, p, 17)) return;
+  static constexpr Key keys[] = {"name", "protocol", "port", "count", "socketActivated"};
+  bool port_ok = false, count_ok = false;
+  members(v, p, 17, keys, bit(0) | bit(1) | bit(2), [&](size_t k, const JValue &x, const JsonPath &fp) {
+    switch (k) {
+    case 0:
+      ac_name(x, fp, out.name);
+      if (name_view && x.IsString()) *name_view = sv(x);
+      break;
+    case 1: nonempty_string(x, fp, 17, out.protocol); break;
+    case 2: port_ok = integer(x, fp, 17, 1, 65535, out.port); break;
+    case 3: count_ok = integer(x, fp, 17, 1, 65535, out.count); break;
+    case 4: boolean(x, fp, 17, out.socket_activated); break;
+    }
+  });
+  if (port_ok && count_ok && out.port + out.count - 1 > 65535)
+    report(p.field("count"), 17,
+           "the port range " + std::to_string(out.port) + ".." + std::to_string(out.port + out.count - 1) +
+               " ends past 65535");
+}
+
+void Decoder::ports(const JValue &v, const JsonPath &p, std::vector<Port> &out) {
+  if (!array(v, p, 17)) return;
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) port(v[i], p.index(i), out[i], nullptr);
+}
+
+void Decoder::supplementary_gids(const JValue &v, const JsonPath &p, std::vector<int64_t> &out) {
+  if (!array(v, p, 13)) return;
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) integer(v[i], p.index(i), 13, 0, kMaxId, out[i]);
+}
+
+void Decoder::app(const JValue &v, const JsonPath &p, int rule, App &out) {
+  if (!object(v, p, rule)) return;
+  static constexpr Key keys[] = {"exec",        "user",      "group",      "supplementaryGIDs",
+                                 "eventHandlers", "workingDirectory", "environment", "isolators",
+                                 "mountPoints", "ports",     "userAnnotations", "userLabels"};
+  members(v, p, 13, keys, bit(1) | bit(2), [&](size_t k, const JValue &x, const JsonPath &fp) {
+    switch (k) {
+    case 0: string_list(x, fp, 12, out.exec); break;
+    case 1: nonempty_string(x, fp, 13, out.user); break;
+    case 2: nonempty_string(x, fp, 13, out.group); break;
+    case 3: supplementary_gids(x, fp, out.supplementary_gids); break;
+    case 4: event_handlers(x, fp, out.event_handlers); break;
+    case 5:
+      if (string(x, fp, 14, out.working_directory) && !is_absolute_path(out.working_directory))
+        report(fp, 14, quote(out.working_directory) + " is not an absolute path");
+      break;
+    case 6: environment(x, fp, out.environment); break;
+    case 7: isolators(x, fp, 6, IsolatorScope::app, out.isolators); break;
+    case 8: mount_points(x, fp, out.mount_points); break;
+    case 9: ports(x, fp, out.ports); break;
+    case 10: string_map(x, fp, 10, out.user_annotations); break;
+    case 11: string_map(x, fp, 10, out.user_labels); break;
+    }
+  });
+}
+
+void Decoder::dependencies(const JValue &v, const JsonPath &p, std::vector<Dependency> &out) {
+  if (!array(v, p, 19)) return;
+  static constexpr Key keys[] = {"imageName", "imageID", "labels", "size"};
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const JValue &el = v[i];
+    JsonPath ep = p.index(i);
+    if (!object(el, ep, 19)) continue;
+    Dependency &d = out[i];
+    members(el, ep, 19, keys, bit(0), [&](size_t k, const JValue &x, const JsonPath &fp) {
+      switch (k) {
+      case 0: ac_identifier(x, fp, d.image_name); break;
+      case 1: image_id(x, fp, d.image_id); break;
+      case 2: labels(x, fp, d.labels); break;
+      case 3: {
+        uint64_t size;
+        if (unsigned64(x, fp, 19, size)) d.size = size;
+        break;
+      }
+      }
+    });
+  }
+}
+
+void Decoder::path_whitelist(const JValue &v, const JsonPath &p, std::vector<std::string> &out) {
+  if (!array(v, p, 20)) return;
+  out.resize(v.Size());
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+    if (string(v[i], p.index(i), 20, out[i]) && !is_absolute_path(out[i]))
+      report(p.index(i), 20, quote(out[i]) + " is not an absolute path");
+}
+
+void Decoder::image_manifest(const JValue &root, ImageManifest &out) {
+  static constexpr Key keys[] = {"acKind", "acVersion", "name", "labels", "app", "dependencies", "pathWhitelist",
+                                 "annotations"};
+  members(root, JsonPath::root(), 47, keys, bit(0) | bit(1) | bit(2),
+          [&](size_t k, const JValue &x, const JsonPath &fp) {
+            switch (k) {
+            case 0: ac_kind(x, fp, "ImageManifest", out.ac_kind); break;
+            case 1: ac_version(x, fp, out.ac_version); break;
+            case 2: ac_identifier(x, fp, out.name); break;
+            case 3: labels(x, fp, out.labels); break;
+            case 4: app(x, fp, 47, out.app.emplace()); break;
+            case 5: dependencies(x, fp, out.dependencies); break;
+            case 6: path_whitelist(x, fp, out.path_whitelist); break;
+            case 7: annotations(x, fp, 9, AnnotationNames::identifier, out.annotations); break;
+            }
+          });
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------- entry points
+
+namespace detail {
+
+using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                            rapidjson::MemoryPoolAllocator<>>;
+
+Status parse_document(std::string_view json, const ParseOptions &opts, int syntax_rule, std::string &text,
+                      Document &doc) {
+  auto limit = [](std::string msg) {
+    Diagnostic d{"", std::move(msg), 0};
+    Error e = Error::make(Code::limit, d.message);
+    e.diagnostics.push_back(std::move(d));
+    return e;
+  };
+  if (json.size() > opts.max_bytes)
+    return limit("the manifest is " + std::to_string(json.size()) + " bytes, over the limit of " +
+                 std::to_string(opts.max_bytes) + " bytes");
+  Prescan scan = prescan(json, opts.max_depth);
+  switch (scan.what) {
+  case Prescan::ok: break;
+  case Prescan::too_deep:
+    return limit("JSON nesting is deeper than the limit of " + std::to_string(opts.max_depth) + " levels at " +
+                 position_text(json, scan.offset));
+  case Prescan::bad_utf8:
+    return Error::invalid({Diagnostic{"", "invalid UTF-8 at " + position_text(json, scan.offset), syntax_rule}});
+  case Prescan::nul:
+    return Error::invalid(
+        {Diagnostic{"", "invalid JSON at " + position_text(json, scan.offset) + ": a NUL byte", syntax_rule}});
+  }
+  // UTF-8 is already checked, so the parser need not; in situ, strings are
+  // not copied (the DOM points into `text`). Iterative: no recursion.
+  text.reserve(json.size() + kInsituPadding);
+  text.assign(json.data(), json.size());
+  text.append(kInsituPadding, '\0');
+  InsituStream is(text.data());
+  doc.ParseStream<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
+  if (doc.HasParseError())
+    return Error::invalid({Diagnostic{"",
+                                      "invalid JSON at " + position_text(json, doc.GetErrorOffset()) + ": " +
+                                          rapidjson::GetParseError_En(doc.GetParseError()),
+                                      syntax_rule}});
+  if (!doc.IsObject())
+    return Error::invalid(
+        {Diagnostic{"", std::string("expected an object at the top level, got ") + json_type_name(doc), syntax_rule}});
+  return {};
+}
+
+// Fixed buffers for the DOM and the parser stack: a manifest of a few KB
+// parses without touching the heap for the DOM.
+struct DocumentArena {
+  alignas(16) char values[16384];
+  alignas(16) char stack[4096];
+  rapidjson::MemoryPoolAllocator<> value_alloc{values, sizeof values};
+  rapidjson::MemoryPoolAllocator<> stack_alloc{stack, sizeof stack};
+  Document doc{&value_alloc, sizeof stack, &stack_alloc};
+};
+
+template <class M> Result<M> parse_manifest(std::string_view json, const ParseOptions &opts) {
+  constexpr bool image = std::is_same_v<M, ImageManifest>;
+  DocumentArena arena;
+  std::string text;   // the in-situ copy the DOM points into
+  if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.doc); !s) return std::move(s).error();
+  std::vector<Diagnostic> diags;
+  M m;
+  Decoder dec(diags);
+  if constexpr (image) dec.image_manifest(arena.doc, m);
+  else dec.pod_manifest(arena.doc, m);
+  if (!diags.empty()) return Error::invalid(std::move(diags));
+  return m;
+}
+
+template Result<ImageManifest> parse_manifest<ImageManifest>(std::string_view, const ParseOptions &);
+template Result<PodManifest> parse_manifest<PodManifest>(std::string_view, const ParseOptions &);
+
+} // namespace detail
+
+Result<ImageManifest> parse_image_manifest(std::string_view json, const ParseOptions &opts) {
+  return detail::parse_manifest<ImageManifest>(json, opts);
+}
+
+Result<PodManifest> parse_pod_manifest(std::string_view json, const ParseOptions &opts) {
+  return detail::parse_manifest<PodManifest>(json, opts);
+}
+
+namespace {
+
+// SAX handler that stops at the top-level "acKind" member.
+struct KindSniffer : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KindSniffer> {
+  unsigned depth = 0;
+  bool next_is_kind = false;
+  ManifestKind kind = ManifestKind::unknown;
+  bool found = false;
+
+  bool Default() {
+    if (depth == 1 && next_is_kind) return stop();
+    return true;
+  }
+  bool stop() {
+    found = true;
+    return false;   // ends the parse early
+  }
+  bool String(const char *s, rapidjson::SizeType n, bool) {
+    if (depth == 1 && next_is_kind) {
+      std::string_view v(s, n);
+      kind = v == "ImageManifest" ? ManifestKind::image : v == "PodManifest" ? ManifestKind::pod : ManifestKind::unknown;
+      return stop();
+    }
+    return true;
+  }
+  bool Key(const char *s, rapidjson::SizeType n, bool) {
+    if (depth == 1) next_is_kind = std::string_view(s, n) == "acKind";
+    return true;
+  }
+  bool StartObject() {
+    if (depth == 1 && next_is_kind) return stop();
+    ++depth;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+  bool StartArray() {
+    if (depth == 1 && next_is_kind) return stop();
+    ++depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+};
+
+} // namespace
+
+ManifestKind detect_kind(std::string_view json) noexcept {
+  try {
+    KindSniffer h;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(json.data(), json.size());
+    reader.Parse<rapidjson::kParseIterativeFlag>(ms, h);
+    return h.found ? h.kind : ManifestKind::unknown;
+  } catch (...) {
+    return ManifestKind::unknown;   // std::bad_alloc of the parser stack
+  }
+}
+
+} // namespace appc::spec

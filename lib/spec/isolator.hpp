@@ -5,6 +5,7 @@
 
 #include "spec/types.hpp"
 #include "util/error.hpp"
+#include "util/json_path.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -26,14 +27,14 @@ bool is_known_isolator(std::string_view name) noexcept;
 // UnknownIsolator holding the value's canonical JSON; whether an unknown name
 // is an error depends on the scope and is decided by check_isolators().
 IsolatorValue decode_isolator_value(std::string_view name, const rapidjson::Value &value,
-                                    const std::string &path, std::vector<Diagnostic> &diags);
+                                    const JsonPath &path, std::vector<Diagnostic> &diags);
 
 // Write the value of `iso` (not the {name, value} wrapper) canonically.
 void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::StringBuffer> &w);
 
 // Rules over a whole list at `path` (e.g. "app.isolators"): unknown names in
 // app scope, at most one instance where the spec says so, ...
-void check_isolators(const std::vector<Isolator> &list, IsolatorScope scope, const std::string &path,
+void check_isolators(const std::vector<Isolator> &list, IsolatorScope scope, const JsonPath &path,
                      std::vector<Diagnostic> &diags);
 
 // Quantity text to value (spec 27). Returns false on bad syntax.

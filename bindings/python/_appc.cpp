@@ -1,0 +1,1065 @@
+// appc._appc: the low-level Python face of libappc's C ABI.
+//
+// Only <appc/appc.h> is used (never lib/ headers): every value crosses the
+// ABI through its accessors and builders. This module wraps the opaque
+// handles with RAII holders and exposes them nearly one to one; the Pythonic
+// classes (appc.ImageManifest, appc.App, ...) live in appc/_manifest.py and
+// appc/_model.py and are converted to and from these handles there.
+//
+// Rules kept throughout (STYLE.md, "Python over the C ABI"):
+// - the GIL is released around parse, validate and serialize; accessors and
+//   builders are short and run with the GIL held;
+// - a failed call's last error (code, errno, message, where, diagnostics) is
+//   copied on the calling thread right after the call, before any Python code
+//   can run, and raised as one of the appc exception classes;
+// - a pointer borrowed from a manifest is wrapped in a view that keeps the
+//   manifest alive and refuses to be used after a builder call changed it.
+#include <appc/appc.h>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Errors
+
+struct DiagCopy {
+  std::string path, message;
+  int rule = 0;
+};
+
+// A copy of the calling thread's last error, taken right after a failed call.
+// Only std:: types: it is filled while the GIL may be released.
+struct ErrorCopy {
+  int code = APPC_OK;
+  int sys_errno = 0;
+  std::string message, where;
+  std::vector<DiagCopy> diags;
+
+  static ErrorCopy last() {
+    ErrorCopy e;
+    const appc_error *le = appc_error_last();
+    e.code = le->code;
+    e.sys_errno = le->sys_errno;
+    e.message = le->message ? le->message : "";
+    e.where = le->where ? le->where : "";
+    size_t n = appc_error_diagnostic_count();
+    e.diags.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const char *path = nullptr, *message = nullptr;
+      int rule = 0;
+      if (appc_error_diagnostic(i, &path, &message, &rule))
+        e.diags.push_back({path ? path : "", message ? message : "", rule});
+    }
+    if (e.code == APPC_OK) {
+      // A status-returning call failed without recording why: a library bug, but say something.
+      e.code = APPC_EINTERNAL;
+      if (e.message.empty()) e.message = "libappc reported a failure without an error";
+    }
+    return e;
+  }
+};
+
+// The exception classes, defined in appc/_errors.py and handed over once by
+// appc/__init__.py. Strong references kept for the life of the process (never
+// released: they must outlive every raise, including during interpreter exit).
+struct ErrorClasses {
+  PyObject *error = nullptr, *validation = nullptr, *not_found = nullptr, *verification = nullptr,
+           *network = nullptr, *cancelled = nullptr, *limit = nullptr;
+};
+ErrorClasses g_classes;
+
+void set_error_classes(const py::dict &d) {
+  auto take = [&](const char *key, PyObject *&slot) {
+    if (!d.contains(key)) throw py::key_error(std::string("missing error class ") + key);
+    py::object cls = d[key];
+    if (!PyType_Check(cls.ptr()) || !PyObject_IsSubclass(cls.ptr(), PyExc_Exception))
+      throw py::type_error(std::string(key) + " must be an Exception subclass");
+    Py_XDECREF(slot);
+    slot = cls.inc_ref().ptr();
+  };
+  take("Error", g_classes.error);
+  take("ValidationError", g_classes.validation);
+  take("NotFoundError", g_classes.not_found);
+  take("VerificationError", g_classes.verification);
+  take("NetworkError", g_classes.network);
+  take("CancelledError", g_classes.cancelled);
+  take("LimitError", g_classes.limit);
+}
+
+[[noreturn]] void raise_with(PyObject *type, const py::object &instance) {
+  PyErr_SetObject(type, instance.ptr());
+  throw py::error_already_set();
+}
+
+// Turn a copied error into a Python exception (and throw it).
+[[noreturn]] void raise_error(const ErrorCopy &e) {
+  py::str message(e.message);
+  switch (e.code) {
+  case APPC_EOS:
+    if (e.sys_errno != 0) {
+      // OSError(errno, msg) picks the matching subclass (FileNotFoundError, ...) itself.
+      py::object exc = py::reinterpret_steal<py::object>(
+          PyObject_CallFunction(PyExc_OSError, "iO", e.sys_errno, message.ptr()));
+      if (!exc) throw py::error_already_set();
+      raise_with(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc);
+    }
+    PyErr_SetObject(PyExc_OSError, message.ptr());
+    throw py::error_already_set();
+  case APPC_EPERM: {
+    py::object exc = py::reinterpret_steal<py::object>(PyObject_CallFunction(
+        PyExc_PermissionError, "iO", e.sys_errno != 0 ? e.sys_errno : EPERM, message.ptr()));
+    if (!exc) throw py::error_already_set();
+    raise_with(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc);
+  }
+  case APPC_ENOMEM:
+    PyErr_SetObject(PyExc_MemoryError, message.ptr());
+    throw py::error_already_set();
+  default: break;
+  }
+  if (!g_classes.error) {  // appc._appc used without the appc package: still say what failed
+    PyErr_SetObject(PyExc_RuntimeError, message.ptr());
+    throw py::error_already_set();
+  }
+  PyObject *type = g_classes.error;
+  switch (e.code) {
+  case APPC_EINVALID: type = g_classes.validation; break;
+  case APPC_ENOTFOUND: type = g_classes.not_found; break;
+  case APPC_EVERIFY: type = g_classes.verification; break;
+  case APPC_ENETWORK: type = g_classes.network; break;
+  case APPC_ECANCELLED: type = g_classes.cancelled; break;
+  case APPC_ELIMIT: type = g_classes.limit; break;
+  default: break;
+  }
+  py::handle cls(type);
+  py::object exc;
+  if (type == g_classes.validation) {
+    py::list errors;
+    for (const DiagCopy &d : e.diags) errors.append(py::make_tuple(d.path, d.message, d.rule));
+    exc = cls(message, e.code, e.where, errors);
+  } else {
+    exc = cls(message, e.code, e.where);
+  }
+  exc.attr("sys_errno") = e.sys_errno;
+  raise_with(type, exc);
+}
+
+// Run a status-returning C call; on failure copy the last error at once and raise it.
+template <class F> void check(F &&call) {
+  int rc = call();
+  if (rc < 0) raise_error(ErrorCopy::last());
+}
+
+// The same with the GIL released around the call (parse, validate, serialize).
+template <class F> void check_nogil(F &&call) {
+  int rc;
+  ErrorCopy err;
+  {
+    py::gil_scoped_release nogil;
+    rc = call();
+    if (rc < 0) err = ErrorCopy::last();
+  }
+  if (rc < 0) raise_error(err);
+}
+
+// ---------------------------------------------------------------------------
+// Strings across the ABI
+
+// C strings end at the first NUL: a Python str holding one would be cut short
+// without anyone noticing, so refuse it (as os.open() and friends do).
+const char *c_str(const std::string &s, const char *what) {
+  if (s.find('\0') != std::string::npos)
+    throw py::value_error(std::string(what) + ": embedded null character");
+  return s.c_str();
+}
+
+// Text from the library. Invalid UTF-8 (which JSON text may smuggle in) is
+// kept byte for byte with surrogateescape rather than failing the read.
+py::str text(const char *s) {
+  if (!s) return py::str("");
+  PyObject *o = PyUnicode_DecodeUTF8(s, static_cast<Py_ssize_t>(std::char_traits<char>::length(s)),
+                                     "surrogateescape");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+py::object opt_text(const char *s) { return s ? py::object(text(s)) : py::object(py::none()); }
+py::str text(const char *s, size_t n) {
+  PyObject *o = PyUnicode_DecodeUTF8(s ? s : "", static_cast<Py_ssize_t>(s ? n : 0), "surrogateescape");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+// A Python str to the bytes handed to the library (the inverse of text()).
+std::string from_py(const py::handle &o, const char *what) {
+  if (!PyUnicode_Check(o.ptr())) throw py::type_error(std::string(what) + ": expected str");
+  PyObject *b = PyUnicode_AsEncodedString(o.ptr(), "utf-8", "surrogateescape");
+  if (!b) throw py::error_already_set();
+  py::bytes bytes = py::reinterpret_steal<py::bytes>(b);
+  std::string s = bytes;
+  c_str(s, what);
+  return s;
+}
+
+std::vector<std::string> str_list(const py::sequence &seq, const char *what) {
+  std::vector<std::string> out;
+  out.reserve(seq.size());
+  for (py::handle item : seq) out.push_back(from_py(item, what));
+  return out;
+}
+
+struct Argv {
+  std::vector<std::string> store;
+  std::vector<const char *> ptrs;
+  explicit Argv(std::vector<std::string> v) : store(std::move(v)) {
+    ptrs.reserve(store.size());
+    for (const std::string &s : store) ptrs.push_back(s.c_str());
+  }
+  const char *const *data() const { return ptrs.empty() ? nullptr : ptrs.data(); }
+  size_t size() const { return ptrs.size(); }
+};
+
+// An owned appc_buf, disposed whatever happens.
+struct Buf {
+  appc_buf b = APPC_BUF_INIT;
+  Buf() = default;
+  Buf(const Buf &) = delete;
+  Buf &operator=(const Buf &) = delete;
+  ~Buf() { appc_buf_dispose(&b); }
+};
+
+std::string bytes_arg(const py::bytes &data) {
+  return std::string(data);
+}
+
+appc_parse_options parse_options(size_t max_bytes, unsigned max_depth) {
+  appc_parse_options o = APPC_PARSE_OPTIONS_INIT;
+  o.max_bytes = max_bytes;
+  o.max_depth = max_depth;
+  return o;
+}
+
+appc_serialize_options serialize_options(bool pretty) {
+  appc_serialize_options o = APPC_SERIALIZE_OPTIONS_INIT;
+  o.pretty = pretty;
+  return o;
+}
+
+// Name/value pairs read through a count and two indexed accessors.
+template <class Name, class Value> py::list pairs(size_t n, Name name, Value value) {
+  py::list out;
+  for (size_t i = 0; i < n; ++i) out.append(py::make_tuple(text(name(i)), text(value(i))));
+  return out;
+}
+
+py::object quantity_tuple(const appc_quantity &q) { return py::make_tuple(text(q.text), q.milli, q.value); }
+
+// An isolator as (name, canonical JSON of its value).
+py::tuple isolator_tuple(const appc_isolator *iso) {
+  Buf buf;
+  check([&] { return appc_isolator_value_json(iso, &buf.b); });
+  return py::make_tuple(text(appc_isolator_name(iso)), text(buf.b.ptr, buf.b.size));
+}
+
+py::object port_tuple(const appc_port *p) {
+  if (!p) return py::none();
+  return py::make_tuple(text(appc_port_name(p)), text(appc_port_protocol(p)), appc_port_number(p),
+                        appc_port_count(p), appc_port_socket_activated(p));
+}
+
+// ---------------------------------------------------------------------------
+// Handles
+
+// Everything a borrowed view needs to know about its parent: the parent object
+// (kept alive) and its modification counter at the time the view was made.
+struct Parent {
+  py::object owner;
+  const uint64_t *generation = nullptr;
+  uint64_t seen = 0;
+  void check_fresh() const {
+    if (generation && *generation != seen)
+      throw py::value_error("this view was taken before its manifest was modified; read it again");
+  }
+};
+
+class ImageManifest {
+public:
+  explicit ImageManifest(appc_image_manifest *m) : m_(m) {}
+  ImageManifest(const ImageManifest &) = delete;
+  ImageManifest &operator=(const ImageManifest &) = delete;
+  ~ImageManifest() { appc_image_manifest_free(m_); }
+
+  const appc_image_manifest *get() const { return m_; }
+  appc_image_manifest *mut() {
+    ++generation_;
+    return m_;
+  }
+  const uint64_t *generation() const { return &generation_; }
+
+private:
+  appc_image_manifest *m_;
+  uint64_t generation_ = 0;
+};
+
+class PodManifest {
+public:
+  explicit PodManifest(appc_pod_manifest *p) : p_(p) {}
+  PodManifest(const PodManifest &) = delete;
+  PodManifest &operator=(const PodManifest &) = delete;
+  ~PodManifest() { appc_pod_manifest_free(p_); }
+
+  const appc_pod_manifest *get() const { return p_; }
+  appc_pod_manifest *mut() {
+    ++generation_;
+    return p_;
+  }
+  const uint64_t *generation() const { return &generation_; }
+
+private:
+  appc_pod_manifest *p_;
+  uint64_t generation_ = 0;
+};
+
+// An app: owned (appc_app_new/clone/parse; the setters work) or borrowed from
+// a manifest (read-only view).
+class App {
+public:
+  explicit App(appc_app *owned) : owned_(owned), ptr_(owned) {}
+  App(const appc_app *borrowed, Parent parent) : ptr_(borrowed), parent_(std::move(parent)) {}
+  App(const App &) = delete;
+  App &operator=(const App &) = delete;
+  ~App() { appc_app_free(owned_); }
+
+  const appc_app *get() const {
+    parent_.check_fresh();
+    return ptr_;
+  }
+  appc_app *mut() {
+    if (!owned_) throw py::value_error("an app borrowed from a manifest is read-only; clone() it");
+    return owned_;
+  }
+  bool owned() const { return owned_ != nullptr; }
+
+private:
+  appc_app *owned_ = nullptr;
+  const appc_app *ptr_ = nullptr;
+  Parent parent_;
+};
+
+class Volume {
+public:
+  explicit Volume(appc_volume *owned) : owned_(owned), ptr_(owned) {}
+  Volume(const appc_volume *borrowed, Parent parent) : ptr_(borrowed), parent_(std::move(parent)) {}
+  Volume(const Volume &) = delete;
+  Volume &operator=(const Volume &) = delete;
+  ~Volume() { appc_volume_free(owned_); }
+
+  const appc_volume *get() const {
+    parent_.check_fresh();
+    return ptr_;
+  }
+  appc_volume *mut() {
+    if (!owned_) throw py::value_error("a volume borrowed from a manifest is read-only; clone() it");
+    return owned_;
+  }
+  bool owned() const { return owned_ != nullptr; }
+
+private:
+  appc_volume *owned_ = nullptr;
+  const appc_volume *ptr_ = nullptr;
+  Parent parent_;
+};
+
+template <class T> Parent parent_of(const py::object &self) {
+  const T &t = self.cast<const T &>();
+  return Parent{self, t.generation(), *t.generation()};
+}
+
+py::object borrowed_app(const appc_app *a, Parent parent) {
+  if (!a) return py::none();
+  return py::cast(new App(a, std::move(parent)), py::return_value_policy::take_ownership);
+}
+
+py::object borrowed_volume(const appc_volume *v, Parent parent) {
+  if (!v) return py::none();
+  return py::cast(new Volume(v, std::move(parent)), py::return_value_policy::take_ownership);
+}
+
+// Read every field of an app into plain Python values.
+py::dict app_fields(const App &self) {
+  const appc_app *a = self.get();
+  py::dict d;
+  py::list exec;
+  for (size_t i = 0, n = appc_app_exec_count(a); i < n; ++i) exec.append(text(appc_app_exec(a, i)));
+  d["exec"] = exec;
+  d["user"] = text(appc_app_user(a));
+  d["group"] = text(appc_app_group(a));
+  py::list gids;
+  for (size_t i = 0, n = appc_app_supplementary_gid_count(a); i < n; ++i)
+    gids.append(appc_app_supplementary_gid(a, i));
+  d["supplementary_gids"] = gids;
+  d["working_directory"] = opt_text(appc_app_working_directory(a));
+  d["environment"] = pairs(appc_app_env_count(a), [&](size_t i) { return appc_app_env_name(a, i); },
+                           [&](size_t i) { return appc_app_env_value(a, i); });
+  py::list handlers;
+  for (size_t i = 0, n = appc_app_event_handler_count(a); i < n; ++i) {
+    py::list hexec;
+    for (size_t j = 0, m = appc_app_event_handler_exec_count(a, i); j < m; ++j)
+      hexec.append(text(appc_app_event_handler_exec(a, i, j)));
+    handlers.append(py::make_tuple(text(appc_app_event_handler_name(a, i)), hexec));
+  }
+  d["event_handlers"] = handlers;
+  py::list mps;
+  for (size_t i = 0, n = appc_app_mount_point_count(a); i < n; ++i)
+    mps.append(py::make_tuple(text(appc_app_mount_point_name(a, i)), text(appc_app_mount_point_path(a, i)),
+                              appc_app_mount_point_read_only(a, i)));
+  d["mount_points"] = mps;
+  py::list ports;
+  for (size_t i = 0, n = appc_app_port_count(a); i < n; ++i) ports.append(port_tuple(appc_app_port(a, i)));
+  d["ports"] = ports;
+  py::list isos;
+  for (size_t i = 0, n = appc_app_isolator_count(a); i < n; ++i)
+    isos.append(isolator_tuple(appc_app_isolator(a, i)));
+  d["isolators"] = isos;
+  d["user_annotations"] =
+      pairs(appc_app_user_annotation_count(a), [&](size_t i) { return appc_app_user_annotation_name(a, i); },
+            [&](size_t i) { return appc_app_user_annotation_value(a, i); });
+  d["user_labels"] =
+      pairs(appc_app_user_label_count(a), [&](size_t i) { return appc_app_user_label_name(a, i); },
+            [&](size_t i) { return appc_app_user_label_value(a, i); });
+  return d;
+}
+
+py::dict volume_fields(const Volume &self) {
+  const appc_volume *v = self.get();
+  py::dict d;
+  d["name"] = text(appc_volume_name(v));
+  d["kind"] = text(appc_volume_kind(v));
+  d["source"] = opt_text(appc_volume_source(v));
+  d["read_only"] = appc_volume_has_read_only(v) ? py::object(py::bool_(appc_volume_read_only(v))) : py::none();
+  d["recursive"] = appc_volume_has_recursive(v) ? py::object(py::bool_(appc_volume_recursive(v))) : py::none();
+  d["mode"] = opt_text(appc_volume_mode(v));
+  d["uid"] = appc_volume_has_uid(v) ? py::object(py::int_(appc_volume_uid(v))) : py::none();
+  d["gid"] = appc_volume_has_gid(v) ? py::object(py::int_(appc_volume_gid(v))) : py::none();
+  return d;
+}
+
+// The typed view of an isolator the library decoded (appc_isolator_kind_of and friends).
+py::dict isolator_typed(const appc_isolator *iso) {
+  py::dict d;
+  d["kind"] = static_cast<int>(appc_isolator_kind_of(iso));
+  appc_quantity q{};
+  if (appc_isolator_request(iso, &q)) d["request"] = quantity_tuple(q);
+  if (appc_isolator_limit(iso, &q)) d["limit"] = quantity_tuple(q);
+  switch (appc_isolator_kind_of(iso)) {
+  case APPC_ISOLATOR_RESOURCE_BLOCK_BANDWIDTH:
+  case APPC_ISOLATOR_RESOURCE_BLOCK_IOPS:
+  case APPC_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH: d["default"] = appc_isolator_is_default(iso); break;
+  case APPC_ISOLATOR_CAPABILITIES_RETAIN_SET:
+  case APPC_ISOLATOR_CAPABILITIES_REMOVE_SET:
+  case APPC_ISOLATOR_SECCOMP_REMOVE_SET:
+  case APPC_ISOLATOR_SECCOMP_RETAIN_SET: {
+    py::list set;
+    for (size_t i = 0, n = appc_isolator_set_count(iso); i < n; ++i) set.append(text(appc_isolator_set_item(iso, i)));
+    d["set"] = set;
+    if (appc_isolator_kind_of(iso) == APPC_ISOLATOR_SECCOMP_REMOVE_SET ||
+        appc_isolator_kind_of(iso) == APPC_ISOLATOR_SECCOMP_RETAIN_SET)
+      d["errno"] = opt_text(appc_isolator_errno(iso));
+    break;
+  }
+  case APPC_ISOLATOR_NO_NEW_PRIVILEGES: d["enabled"] = appc_isolator_bool(iso); break;
+  case APPC_ISOLATOR_SELINUX_CONTEXT: {
+    const char *user = nullptr, *role = nullptr, *type = nullptr, *level = nullptr;
+    if (appc_isolator_selinux_context(iso, &user, &role, &type, &level)) {
+      d["user"] = text(user);
+      d["role"] = text(role);
+      d["type"] = text(type);
+      d["level"] = text(level);
+    }
+    break;
+  }
+  case APPC_ISOLATOR_SYSCTL:
+    d["entries"] = pairs(appc_isolator_sysctl_count(iso), [&](size_t i) { return appc_isolator_sysctl_name(iso, i); },
+                         [&](size_t i) { return appc_isolator_sysctl_value(iso, i); });
+    break;
+  case APPC_ISOLATOR_CPU_SHARES:
+  case APPC_ISOLATOR_OOM_SCORE_ADJ: {
+    int64_t v = 0;
+    if (appc_isolator_int(iso, &v)) d["int"] = v;
+    break;
+  }
+  default: break;
+  }
+  return d;
+}
+
+// Decode a value for isolator `name` the way the library does, by adding it to
+// a scratch app: (name, canonical JSON, typed view).
+py::tuple decode_isolator(const std::string &name, const std::string &value_json) {
+  appc_app *raw = nullptr;
+  check([&] { return appc_app_new(&raw); });
+  App app(raw);
+  check([&] {
+    return appc_app_add_isolator(app.mut(), c_str(name, "isolator name"), value_json.data(), value_json.size());
+  });
+  const appc_isolator *iso = appc_app_isolator(app.get(), 0);
+  py::tuple t = isolator_tuple(iso);
+  return py::make_tuple(t[0], t[1], isolator_typed(iso));
+}
+
+} // namespace
+
+PYBIND11_MODULE(_appc, mod) {
+  mod.doc() = "Low-level bindings of libappc's C ABI (appc.h). Use the appc package instead.";
+
+  mod.def("version", [] { return std::string(appc_version()); }, "appc_version()");
+  mod.def("version_numbers", [] {
+    int major = 0, minor = 0, patch = 0;
+    appc_version_numbers(&major, &minor, &patch);
+    return py::make_tuple(major, minor, patch);
+  });
+  mod.def("spec_version", [] { return std::string(appc_spec_version()); }, "appc_spec_version()");
+  mod.def("compiled_version", [] { return std::string(APPC_VERSION); },
+          "APPC_VERSION of the appc.h this module was compiled against");
+  mod.def("status_name", [](int status) { return std::string(appc_status_name(status)); });
+  mod.def("_set_error_classes", &set_error_classes);
+  mod.def(
+      "_raise_error",
+      [](int code, int sys_errno, const std::string &message, const std::string &where,
+         const std::vector<std::tuple<std::string, std::string, int>> &diags) {
+        // Raises exactly as a failed C call would: for the tests of the status -> exception mapping.
+        ErrorCopy e;
+        e.code = code;
+        e.sys_errno = sys_errno;
+        e.message = message;
+        e.where = where;
+        for (const auto &[p, m, r] : diags) e.diags.push_back({p, m, r});
+        raise_error(e);
+      },
+      py::arg("code"), py::arg("sys_errno"), py::arg("message"), py::arg("where") = "",
+      py::arg("diagnostics") = std::vector<std::tuple<std::string, std::string, int>>{});
+
+  mod.def(
+      "detect_kind",
+      [](const py::bytes &data) {
+        std::string s = bytes_arg(data);
+        return static_cast<int>(appc_detect_kind(s.data(), s.size()));
+      },
+      "appc_detect_kind(): 0 unknown, 1 image, 2 pod");
+
+  mod.def("decode_isolator", &decode_isolator, py::arg("name"), py::arg("value_json"),
+          "Decode an isolator value as an app's isolator: (name, canonical value JSON, typed fields)");
+
+  // ---- image manifests ----------------------------------------------------
+  py::class_<ImageManifest>(mod, "ImageManifestHandle")
+      .def_static(
+          "parse",
+          [](const py::bytes &data, size_t max_bytes, unsigned max_depth) {
+            char *buf = nullptr;
+            Py_ssize_t len = 0;
+            if (PyBytes_AsStringAndSize(data.ptr(), &buf, &len) < 0) throw py::error_already_set();
+            appc_parse_options opts = parse_options(max_bytes, max_depth);
+            appc_image_manifest *m = nullptr;
+            // `data` stays referenced by the caller's frame: its buffer is safe without the GIL.
+            check_nogil([&] { return appc_image_manifest_parse(&m, buf, static_cast<size_t>(len), &opts); });
+            return new ImageManifest(m);
+          },
+          py::arg("data"), py::arg("max_bytes") = 0, py::arg("max_depth") = 0)
+      .def_static(
+          "new",
+          [](const py::str &name) {
+            std::string n = from_py(name, "name");
+            appc_image_manifest *m = nullptr;
+            check([&] { return appc_image_manifest_new(&m, n.c_str()); });
+            return new ImageManifest(m);
+          },
+          py::arg("name"))
+      .def("clone",
+           [](const ImageManifest &self) {
+             appc_image_manifest *m = nullptr;
+             check([&] { return appc_image_manifest_clone(&m, self.get()); });
+             return new ImageManifest(m);
+           })
+      .def("validate",
+           [](const ImageManifest &self) { check_nogil([&] { return appc_image_manifest_validate(self.get()); }); })
+      .def(
+          "serialize",
+          [](const ImageManifest &self, bool pretty) {
+            appc_serialize_options opts = serialize_options(pretty);
+            Buf buf;
+            check_nogil([&] { return appc_image_manifest_serialize(self.get(), &opts, &buf.b); });
+            return text(buf.b.ptr, buf.b.size);
+          },
+          py::arg("pretty") = false)
+      // read accessors
+      .def("ac_kind", [](const ImageManifest &s) { return text(appc_image_manifest_ac_kind(s.get())); })
+      .def("ac_version", [](const ImageManifest &s) { return text(appc_image_manifest_ac_version(s.get())); })
+      .def("name", [](const ImageManifest &s) { return text(appc_image_manifest_name(s.get())); })
+      .def("labels",
+           [](const ImageManifest &s) {
+             const appc_image_manifest *m = s.get();
+             return pairs(appc_image_manifest_label_count(m), [&](size_t i) { return appc_image_manifest_label_name(m, i); },
+                          [&](size_t i) { return appc_image_manifest_label_value(m, i); });
+           })
+      .def("label",
+           [](const ImageManifest &s, const py::str &name) {
+             return opt_text(appc_image_manifest_label(s.get(), c_str(from_py(name, "name"), "name")));
+           })
+      .def("annotations",
+           [](const ImageManifest &s) {
+             const appc_image_manifest *m = s.get();
+             return pairs(appc_image_manifest_annotation_count(m),
+                          [&](size_t i) { return appc_image_manifest_annotation_name(m, i); },
+                          [&](size_t i) { return appc_image_manifest_annotation_value(m, i); });
+           })
+      .def("dependencies",
+           [](const ImageManifest &s) {
+             const appc_image_manifest *m = s.get();
+             py::list out;
+             for (size_t i = 0, n = appc_image_manifest_dependency_count(m); i < n; ++i) {
+               py::list labels = pairs(appc_image_manifest_dependency_label_count(m, i),
+                                       [&](size_t j) { return appc_image_manifest_dependency_label_name(m, i, j); },
+                                       [&](size_t j) { return appc_image_manifest_dependency_label_value(m, i, j); });
+               py::object size = appc_image_manifest_dependency_has_size(m, i)
+                                     ? py::object(py::int_(appc_image_manifest_dependency_size(m, i)))
+                                     : py::object(py::none());
+               out.append(py::make_tuple(text(appc_image_manifest_dependency_image_name(m, i)),
+                                         opt_text(appc_image_manifest_dependency_image_id(m, i)), labels, size));
+             }
+             return out;
+           })
+      .def("path_whitelist",
+           [](const ImageManifest &s) {
+             const appc_image_manifest *m = s.get();
+             py::list out;
+             for (size_t i = 0, n = appc_image_manifest_path_whitelist_count(m); i < n; ++i)
+               out.append(text(appc_image_manifest_path_whitelist(m, i)));
+             return out;
+           })
+      .def("app",
+           [](const py::object &self) {
+             const ImageManifest &s = self.cast<const ImageManifest &>();
+             return borrowed_app(appc_image_manifest_app(s.get()), parent_of<ImageManifest>(self));
+           })
+      // builders
+      .def("set_name",
+           [](ImageManifest &s, const py::str &v) {
+             std::string n = from_py(v, "name");
+             check([&] { return appc_image_manifest_set_name(s.mut(), n.c_str()); });
+           })
+      .def("set_ac_version",
+           [](ImageManifest &s, const py::str &v) {
+             std::string n = from_py(v, "acVersion");
+             check([&] { return appc_image_manifest_set_ac_version(s.mut(), n.c_str()); });
+           })
+      .def("add_label",
+           [](ImageManifest &s, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "label name"), v = from_py(value, "label value");
+             check([&] { return appc_image_manifest_add_label(s.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("clear_labels", [](ImageManifest &s) { check([&] { return appc_image_manifest_clear_labels(s.mut()); }); })
+      .def("add_annotation",
+           [](ImageManifest &s, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "annotation name"), v = from_py(value, "annotation value");
+             check([&] { return appc_image_manifest_add_annotation(s.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("clear_annotations",
+           [](ImageManifest &s) { check([&] { return appc_image_manifest_clear_annotations(s.mut()); }); })
+      .def("set_app",
+           [](ImageManifest &s, const App *app) {
+             const appc_app *a = app ? app->get() : nullptr;
+             check([&] { return appc_image_manifest_set_app(s.mut(), a); });
+           },
+           py::arg("app").none(true))
+      .def("add_dependency",
+           [](ImageManifest &s, const py::str &image_name, const py::object &image_id) {
+             std::string n = from_py(image_name, "imageName");
+             std::optional<std::string> id;
+             if (!image_id.is_none()) id = from_py(image_id, "imageID");
+             size_t index = 0;
+             check([&] { return appc_image_manifest_add_dependency(s.mut(), n.c_str(), id ? id->c_str() : nullptr, &index); });
+             return index;
+           },
+           py::arg("image_name"), py::arg("image_id").none(true))
+      .def("dependency_add_label",
+           [](ImageManifest &s, size_t i, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "label name"), v = from_py(value, "label value");
+             check([&] { return appc_image_manifest_dependency_add_label(s.mut(), i, n.c_str(), v.c_str()); });
+           })
+      .def("dependency_set_size",
+           [](ImageManifest &s, size_t i, uint64_t size) {
+             check([&] { return appc_image_manifest_dependency_set_size(s.mut(), i, size); });
+           })
+      .def("clear_dependencies",
+           [](ImageManifest &s) { check([&] { return appc_image_manifest_clear_dependencies(s.mut()); }); })
+      .def("add_path_whitelist",
+           [](ImageManifest &s, const py::str &path) {
+             std::string p = from_py(path, "pathWhitelist entry");
+             check([&] { return appc_image_manifest_add_path_whitelist(s.mut(), p.c_str()); });
+           })
+      .def("clear_path_whitelist",
+           [](ImageManifest &s) { check([&] { return appc_image_manifest_clear_path_whitelist(s.mut()); }); });
+
+  // ---- apps -----------------------------------------------------------------
+  py::class_<App>(mod, "AppHandle")
+      .def_static("new",
+                  [] {
+                    appc_app *a = nullptr;
+                    check([&] { return appc_app_new(&a); });
+                    return new App(a);
+                  })
+      .def_static(
+          "parse",
+          [](const py::bytes &data, size_t max_bytes, unsigned max_depth) {
+            char *buf = nullptr;
+            Py_ssize_t len = 0;
+            if (PyBytes_AsStringAndSize(data.ptr(), &buf, &len) < 0) throw py::error_already_set();
+            appc_parse_options opts = parse_options(max_bytes, max_depth);
+            appc_app *a = nullptr;
+            check_nogil([&] { return appc_app_parse(&a, buf, static_cast<size_t>(len), &opts); });
+            return new App(a);
+          },
+          py::arg("data"), py::arg("max_bytes") = 0, py::arg("max_depth") = 0)
+      .def("clone",
+           [](const App &self) {
+             appc_app *a = nullptr;
+             check([&] { return appc_app_clone(&a, self.get()); });
+             return new App(a);
+           })
+      .def_property_readonly("owned", &App::owned)
+      .def("fields", &app_fields, "every field as plain Python values")
+      .def("isolator_typed",
+           [](const App &self, size_t i) {
+             const appc_isolator *iso = appc_app_isolator(self.get(), i);
+             if (!iso) throw py::index_error("isolator index out of range");
+             return isolator_typed(iso);
+           })
+      .def("env",
+           [](const App &self, const py::str &name) {
+             return opt_text(appc_app_env(self.get(), c_str(from_py(name, "name"), "name")));
+           })
+      .def("set_exec",
+           [](App &self, const py::sequence &argv) {
+             Argv args(str_list(argv, "exec"));
+             check([&] { return appc_app_set_exec(self.mut(), args.data(), args.size()); });
+           })
+      .def("set_user",
+           [](App &self, const py::str &v) {
+             std::string s = from_py(v, "user");
+             check([&] { return appc_app_set_user(self.mut(), s.c_str()); });
+           })
+      .def("set_group",
+           [](App &self, const py::str &v) {
+             std::string s = from_py(v, "group");
+             check([&] { return appc_app_set_group(self.mut(), s.c_str()); });
+           })
+      .def("set_supplementary_gids",
+           [](App &self, const std::vector<int64_t> &gids) {
+             check([&] { return appc_app_set_supplementary_gids(self.mut(), gids.empty() ? nullptr : gids.data(), gids.size()); });
+           })
+      .def("set_working_directory",
+           [](App &self, const py::str &v) {
+             std::string s = from_py(v, "workingDirectory");
+             check([&] { return appc_app_set_working_directory(self.mut(), s.c_str()); });
+           })
+      .def("add_env",
+           [](App &self, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "environment name"), v = from_py(value, "environment value");
+             check([&] { return appc_app_add_env(self.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("add_event_handler",
+           [](App &self, const py::str &name, const py::sequence &argv) {
+             std::string n = from_py(name, "event handler name");
+             Argv args(str_list(argv, "event handler exec"));
+             check([&] { return appc_app_add_event_handler(self.mut(), n.c_str(), args.data(), args.size()); });
+           })
+      .def("add_mount_point",
+           [](App &self, const py::str &name, const py::str &path, bool read_only) {
+             std::string n = from_py(name, "mount point name"), p = from_py(path, "mount point path");
+             check([&] { return appc_app_add_mount_point(self.mut(), n.c_str(), p.c_str(), read_only); });
+           })
+      .def("add_port",
+           [](App &self, const py::str &name, const py::str &protocol, int64_t port, int64_t count, bool socket_activated) {
+             std::string n = from_py(name, "port name"), p = from_py(protocol, "port protocol");
+             check([&] { return appc_app_add_port(self.mut(), n.c_str(), p.c_str(), port, count, socket_activated); });
+           })
+      .def("add_isolator",
+           [](App &self, const py::str &name, const py::str &value_json) {
+             std::string n = from_py(name, "isolator name"), v = from_py(value_json, "isolator value");
+             check([&] { return appc_app_add_isolator(self.mut(), n.c_str(), v.data(), v.size()); });
+           })
+      .def("add_user_annotation",
+           [](App &self, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "userAnnotations key"), v = from_py(value, "userAnnotations value");
+             check([&] { return appc_app_add_user_annotation(self.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("add_user_label",
+           [](App &self, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "userLabels key"), v = from_py(value, "userLabels value");
+             check([&] { return appc_app_add_user_label(self.mut(), n.c_str(), v.c_str()); });
+           });
+
+  // ---- volumes --------------------------------------------------------------
+  py::class_<Volume>(mod, "VolumeHandle")
+      .def_static("new",
+                  [](const py::str &name, const py::str &kind) {
+                    std::string n = from_py(name, "volume name"), k = from_py(kind, "volume kind");
+                    appc_volume *v = nullptr;
+                    check([&] { return appc_volume_new(&v, n.c_str(), k.c_str()); });
+                    return new Volume(v);
+                  })
+      .def("clone",
+           [](const Volume &self) {
+             appc_volume *v = nullptr;
+             check([&] { return appc_volume_clone(&v, self.get()); });
+             return new Volume(v);
+           })
+      .def_property_readonly("owned", &Volume::owned)
+      .def("fields", &volume_fields)
+      .def("set_source",
+           [](Volume &self, const py::str &v) {
+             std::string s = from_py(v, "source");
+             check([&] { return appc_volume_set_source(self.mut(), s.c_str()); });
+           })
+      .def("set_read_only", [](Volume &self, bool v) { check([&] { return appc_volume_set_read_only(self.mut(), v); }); })
+      .def("set_recursive", [](Volume &self, bool v) { check([&] { return appc_volume_set_recursive(self.mut(), v); }); })
+      .def("set_mode",
+           [](Volume &self, const py::str &v) {
+             std::string s = from_py(v, "mode");
+             check([&] { return appc_volume_set_mode(self.mut(), s.c_str()); });
+           })
+      .def("set_uid", [](Volume &self, int64_t v) { check([&] { return appc_volume_set_uid(self.mut(), v); }); })
+      .def("set_gid", [](Volume &self, int64_t v) { check([&] { return appc_volume_set_gid(self.mut(), v); }); });
+
+  // ---- pod manifests --------------------------------------------------------
+  py::class_<PodManifest>(mod, "PodManifestHandle")
+      .def_static(
+          "parse",
+          [](const py::bytes &data, size_t max_bytes, unsigned max_depth) {
+            char *buf = nullptr;
+            Py_ssize_t len = 0;
+            if (PyBytes_AsStringAndSize(data.ptr(), &buf, &len) < 0) throw py::error_already_set();
+            appc_parse_options opts = parse_options(max_bytes, max_depth);
+            appc_pod_manifest *p = nullptr;
+            check_nogil([&] { return appc_pod_manifest_parse(&p, buf, static_cast<size_t>(len), &opts); });
+            return new PodManifest(p);
+          },
+          py::arg("data"), py::arg("max_bytes") = 0, py::arg("max_depth") = 0)
+      .def_static("new",
+                  [] {
+                    appc_pod_manifest *p = nullptr;
+                    check([&] { return appc_pod_manifest_new(&p); });
+                    return new PodManifest(p);
+                  })
+      .def("clone",
+           [](const PodManifest &self) {
+             appc_pod_manifest *p = nullptr;
+             check([&] { return appc_pod_manifest_clone(&p, self.get()); });
+             return new PodManifest(p);
+           })
+      .def("validate",
+           [](const PodManifest &self) { check_nogil([&] { return appc_pod_manifest_validate(self.get()); }); })
+      .def(
+          "serialize",
+          [](const PodManifest &self, bool pretty) {
+            appc_serialize_options opts = serialize_options(pretty);
+            Buf buf;
+            check_nogil([&] { return appc_pod_manifest_serialize(self.get(), &opts, &buf.b); });
+            return text(buf.b.ptr, buf.b.size);
+          },
+          py::arg("pretty") = false)
+      // read accessors
+      .def("ac_kind", [](const PodManifest &s) { return text(appc_pod_manifest_ac_kind(s.get())); })
+      .def("ac_version", [](const PodManifest &s) { return text(appc_pod_manifest_ac_version(s.get())); })
+      .def("apps",
+           [](const py::object &self) {
+             const PodManifest &s = self.cast<const PodManifest &>();
+             const appc_pod_manifest *p = s.get();
+             py::list out;
+             for (size_t i = 0, n = appc_pod_manifest_app_count(p); i < n; ++i) {
+               py::list labels = pairs(appc_pod_app_image_label_count(p, i),
+                                       [&](size_t j) { return appc_pod_app_image_label_name(p, i, j); },
+                                       [&](size_t j) { return appc_pod_app_image_label_value(p, i, j); });
+               py::list mounts;
+               for (size_t j = 0, m = appc_pod_app_mount_count(p, i); j < m; ++j)
+                 mounts.append(py::make_tuple(text(appc_pod_app_mount_volume(p, i, j)), text(appc_pod_app_mount_path(p, i, j)),
+                                              borrowed_volume(appc_pod_app_mount_app_volume(p, i, j), parent_of<PodManifest>(self))));
+               py::list annotations = pairs(appc_pod_app_annotation_count(p, i),
+                                            [&](size_t j) { return appc_pod_app_annotation_name(p, i, j); },
+                                            [&](size_t j) { return appc_pod_app_annotation_value(p, i, j); });
+               py::dict app;
+               app["name"] = text(appc_pod_app_name(p, i));
+               app["image"] = py::make_tuple(opt_text(appc_pod_app_image_name(p, i)), opt_text(appc_pod_app_image_id(p, i)), labels);
+               app["app"] = borrowed_app(appc_pod_app_override(p, i), parent_of<PodManifest>(self));
+               app["read_only_root_fs"] = appc_pod_app_read_only_root_fs(p, i);
+               app["mounts"] = mounts;
+               app["annotations"] = annotations;
+               out.append(app);
+             }
+             return out;
+           })
+      .def("find_app",
+           [](const PodManifest &s, const py::str &name) -> py::object {
+             size_t index = 0;
+             if (!appc_pod_manifest_find_app(s.get(), c_str(from_py(name, "name"), "name"), &index)) return py::none();
+             return py::int_(index);
+           })
+      .def("volumes",
+           [](const py::object &self) {
+             const PodManifest &s = self.cast<const PodManifest &>();
+             py::list out;
+             for (size_t i = 0, n = appc_pod_manifest_volume_count(s.get()); i < n; ++i)
+               out.append(borrowed_volume(appc_pod_manifest_volume(s.get(), i), parent_of<PodManifest>(self)));
+             return out;
+           })
+      .def("ports",
+           [](const PodManifest &s) {
+             const appc_pod_manifest *p = s.get();
+             py::list out;
+             for (size_t i = 0, n = appc_pod_manifest_port_count(p); i < n; ++i)
+               out.append(py::make_tuple(text(appc_pod_manifest_port_name(p, i)), appc_pod_manifest_port_host_port(p, i),
+                                         opt_text(appc_pod_manifest_port_host_ip(p, i)),
+                                         port_tuple(appc_pod_manifest_port_pod_port(p, i))));
+             return out;
+           })
+      .def("isolators",
+           [](const PodManifest &s) {
+             const appc_pod_manifest *p = s.get();
+             py::list out;
+             for (size_t i = 0, n = appc_pod_manifest_isolator_count(p); i < n; ++i)
+               out.append(isolator_tuple(appc_pod_manifest_isolator(p, i)));
+             return out;
+           })
+      .def("isolator_typed",
+           [](const PodManifest &s, size_t i) {
+             const appc_isolator *iso = appc_pod_manifest_isolator(s.get(), i);
+             if (!iso) throw py::index_error("isolator index out of range");
+             return isolator_typed(iso);
+           })
+      .def("annotations",
+           [](const PodManifest &s) {
+             const appc_pod_manifest *p = s.get();
+             return pairs(appc_pod_manifest_annotation_count(p), [&](size_t i) { return appc_pod_manifest_annotation_name(p, i); },
+                          [&](size_t i) { return appc_pod_manifest_annotation_value(p, i); });
+           })
+      .def("user_annotations",
+           [](const PodManifest &s) {
+             const appc_pod_manifest *p = s.get();
+             return pairs(appc_pod_manifest_user_annotation_count(p),
+                          [&](size_t i) { return appc_pod_manifest_user_annotation_name(p, i); },
+                          [&](size_t i) { return appc_pod_manifest_user_annotation_value(p, i); });
+           })
+      .def("user_labels",
+           [](const PodManifest &s) {
+             const appc_pod_manifest *p = s.get();
+             return pairs(appc_pod_manifest_user_label_count(p), [&](size_t i) { return appc_pod_manifest_user_label_name(p, i); },
+                          [&](size_t i) { return appc_pod_manifest_user_label_value(p, i); });
+           })
+      // builders
+      .def("set_ac_version",
+           [](PodManifest &s, const py::str &v) {
+             std::string n = from_py(v, "acVersion");
+             check([&] { return appc_pod_manifest_set_ac_version(s.mut(), n.c_str()); });
+           })
+      .def("add_app",
+           [](PodManifest &s, const py::str &name, const py::str &image_name, const py::object &image_id) {
+             std::string n = from_py(name, "app name"), in = from_py(image_name, "image name");
+             std::optional<std::string> id;
+             if (!image_id.is_none()) id = from_py(image_id, "image id");
+             size_t index = 0;
+             check([&] { return appc_pod_manifest_add_app(s.mut(), n.c_str(), in.c_str(), id ? id->c_str() : nullptr, &index); });
+             return index;
+           },
+           py::arg("name"), py::arg("image_name"), py::arg("image_id").none(true))
+      .def("app_set_image_id",
+           [](PodManifest &s, size_t i, const py::str &id) {
+             std::string v = from_py(id, "image id");
+             check([&] { return appc_pod_app_set_image_id(s.mut(), i, v.c_str()); });
+           })
+      .def("app_add_image_label",
+           [](PodManifest &s, size_t i, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "label name"), v = from_py(value, "label value");
+             check([&] { return appc_pod_app_add_image_label(s.mut(), i, n.c_str(), v.c_str()); });
+           })
+      .def("app_set_override",
+           [](PodManifest &s, size_t i, const App *app) {
+             const appc_app *a = app ? app->get() : nullptr;
+             check([&] { return appc_pod_app_set_override(s.mut(), i, a); });
+           },
+           py::arg("i"), py::arg("app").none(true))
+      .def("app_set_read_only_root_fs",
+           [](PodManifest &s, size_t i, bool v) { check([&] { return appc_pod_app_set_read_only_root_fs(s.mut(), i, v); }); })
+      .def("app_add_mount",
+           [](PodManifest &s, size_t i, const py::str &volume, const py::str &path, const Volume *app_volume) {
+             std::string v = from_py(volume, "mount volume"), p = from_py(path, "mount path");
+             const appc_volume *av = app_volume ? app_volume->get() : nullptr;
+             check([&] { return appc_pod_app_add_mount(s.mut(), i, v.c_str(), p.c_str(), av); });
+           },
+           py::arg("i"), py::arg("volume"), py::arg("path"), py::arg("app_volume").none(true))
+      .def("app_add_annotation",
+           [](PodManifest &s, size_t i, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "annotation name"), v = from_py(value, "annotation value");
+             check([&] { return appc_pod_app_add_annotation(s.mut(), i, n.c_str(), v.c_str()); });
+           })
+      .def("clear_apps", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_apps(s.mut()); }); })
+      .def("add_volume",
+           [](PodManifest &s, const Volume &v) {
+             const appc_volume *vp = v.get();
+             check([&] { return appc_pod_manifest_add_volume(s.mut(), vp); });
+           })
+      .def("clear_volumes", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_volumes(s.mut()); }); })
+      .def("add_port",
+           [](PodManifest &s, const py::str &name, int64_t host_port, const py::object &host_ip) {
+             std::string n = from_py(name, "port name");
+             std::optional<std::string> ip;
+             if (!host_ip.is_none()) ip = from_py(host_ip, "hostIP");
+             size_t index = 0;
+             check([&] { return appc_pod_manifest_add_port(s.mut(), n.c_str(), host_port, ip ? ip->c_str() : nullptr, &index); });
+             return index;
+           },
+           py::arg("name"), py::arg("host_port"), py::arg("host_ip").none(true))
+      .def("port_set_pod_port",
+           [](PodManifest &s, size_t i, const py::str &name, const py::str &protocol, int64_t port, int64_t count,
+              bool socket_activated) {
+             std::string n = from_py(name, "port name"), p = from_py(protocol, "port protocol");
+             check([&] {
+               return appc_pod_manifest_port_set_pod_port(s.mut(), i, n.c_str(), p.c_str(), port, count, socket_activated);
+             });
+           })
+      .def("clear_ports", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_ports(s.mut()); }); })
+      .def("add_isolator",
+           [](PodManifest &s, const py::str &name, const py::str &value_json) {
+             std::string n = from_py(name, "isolator name"), v = from_py(value_json, "isolator value");
+             check([&] { return appc_pod_manifest_add_isolator(s.mut(), n.c_str(), v.data(), v.size()); });
+           })
+      .def("clear_isolators", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_isolators(s.mut()); }); })
+      .def("add_annotation",
+           [](PodManifest &s, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "annotation name"), v = from_py(value, "annotation value");
+             check([&] { return appc_pod_manifest_add_annotation(s.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("clear_annotations", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_annotations(s.mut()); }); })
+      .def("add_user_annotation",
+           [](PodManifest &s, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "userAnnotations key"), v = from_py(value, "userAnnotations value");
+             check([&] { return appc_pod_manifest_add_user_annotation(s.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("clear_user_annotations",
+           [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_user_annotations(s.mut()); }); })
+      .def("add_user_label",
+           [](PodManifest &s, const py::str &name, const py::str &value) {
+             std::string n = from_py(name, "userLabels key"), v = from_py(value, "userLabels value");
+             check([&] { return appc_pod_manifest_add_user_label(s.mut(), n.c_str(), v.c_str()); });
+           })
+      .def("clear_user_labels", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_user_labels(s.mut()); }); });
+}

@@ -1,0 +1,720 @@
+"""Documented deviations of libappc from the reference validator, as predicates.
+
+libappc follows the appc 0.8.11 spec text where the reference (appc/spec Go
+code, `actool validate`) and the text disagree (docs/conformance.md). Each rule
+below is one such documented decision, written as a predicate over a manifest
+document: it returns the JSON paths (libappc's path syntax, "app.ports[1].name")
+where the document exhibits the deviation, or [] when it does not.
+
+A disagreement between libappc and the reference is *expected* only when:
+
+* libappc says invalid, the reference valid (direction OURS_STRICTER): at least
+  one OURS_STRICTER rule holds and EVERY diagnostic libappc reported sits at
+  (or above, or below) a path some holding rule found. A diagnostic elsewhere
+  means libappc rejected the document for an undocumented reason.
+* libappc says valid, the reference invalid (direction REF_STRICTER): at least
+  one REF_STRICTER rule holds and, after each holding rule's repair (which
+  removes exactly the deviating parts the way libappc reads them: libappc
+  ignores what the repair removes), the reference accepts the document.
+
+Anything else is a finding: a bug in libappc, or a deviation nobody documented.
+"""
+
+import re
+
+from jsonmodel import Obj, Num, raw_depth, parse
+
+OURS_STRICTER = "ours-invalid/ref-valid"
+REF_STRICTER = "ours-valid/ref-invalid"
+
+# ---------------------------------------------------------------- value syntax
+
+AC_IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-._~/][a-z0-9]+)*\Z")
+AC_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+IMAGE_ID = re.compile(r"sha512-[0-9a-f]{128}\Z")
+_SEMVER = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z"
+)
+SPEC_VERSION = (0, 8, 11)
+# Volume mode: an octal permission string like "0755" (spec/pods.md).
+VOLUME_MODE = re.compile(r"[0-7]{3,4}\Z")
+
+KNOWN_ISOLATORS = (
+    "resource/cpu",
+    "resource/memory",
+    "resource/block-bandwidth",
+    "resource/block-iops",
+    "resource/network-bandwidth",
+    "os/linux/capabilities-retain-set",
+    "os/linux/capabilities-remove-set",
+    "os/linux/no-new-privileges",
+    "os/linux/seccomp-remove-set",
+    "os/linux/seccomp-retain-set",
+    "os/linux/selinux-context",
+    "os/unix/sysctl",
+    "os/linux/cpu-shares",
+    "os/linux/oom-score-adj",
+)
+
+MAX_DEPTH = 64  # appc::spec::ParseOptions::max_depth
+
+
+def semver_within_spec(s):
+    """Strict SemVer 2.0.0 and not newer than the spec version (0.8.11)."""
+    m = _SEMVER.match(s)
+    if not m:
+        return False
+    core = tuple(int(m.group(i)) for i in (1, 2, 3))
+    if core != SPEC_VERSION:
+        return core < SPEC_VERSION
+    return True  # 0.8.11 itself, or a pre-release of it (which precedes it)
+
+
+# ---------------------------------------------------------------- schema walk
+#
+# The schema as libappc reads it: exact, case-sensitive keys. A field type is a
+# tag string, ("list", T) or ("obj", NAME).
+
+L = lambda t: ("list", t)  # noqa: E731
+O = lambda n: ("obj", n)  # noqa: E731
+
+SCHEMA = {
+    "image": {
+        "acKind": "kind", "acVersion": "semver", "name": "ident", "labels": L(O("label")),
+        "app": O("app"), "annotations": L(O("annotation")), "dependencies": L(O("dependency")),
+        "pathWhitelist": L("str"),
+    },
+    "pod": {
+        "acVersion": "semver", "acKind": "kind", "apps": L(O("runtime_app")), "volumes": L(O("volume")),
+        "isolators": "isolators_pod", "annotations": L(O("pod_annotation")), "ports": L(O("exposed_port")),
+        "userAnnotations": "map", "userLabels": "map",
+    },
+    "label": {"name": "ident", "value": "str"},
+    "annotation": {"name": "ident", "value": "str"},
+    "pod_annotation": {"name": "pod_annotation_name", "value": "str"},
+    "app_annotation": {"name": "app_annotation_name", "value": "str"},
+    "app": {
+        "exec": L("str"), "eventHandlers": L(O("event_handler")), "user": "str", "group": "str",
+        "supplementaryGIDs": L("gid"), "workingDirectory": "str", "environment": L(O("env")),
+        "mountPoints": L(O("mount_point")), "ports": L(O("port")), "isolators": "isolators_app",
+        "userAnnotations": "map", "userLabels": "map",
+    },
+    "event_handler": {"name": "str", "exec": L("str")},
+    "env": {"name": "str", "value": "str"},
+    "mount_point": {"name": "acname", "path": "str", "readOnly": "bool"},
+    "port": {"name": "acname", "protocol": "str", "port": "uint", "count": "uint", "socketActivated": "bool"},
+    "dependency": {"imageName": "ident", "imageID": "imageid", "labels": L(O("label")), "size": "uint"},
+    "runtime_app": {
+        "name": "acname", "image": O("runtime_image"), "app": O("app"), "readOnlyRootFS": "bool",
+        "mounts": L(O("mount")), "annotations": L(O("app_annotation")),
+    },
+    "runtime_image": {"name": "ident", "id": "imageid", "labels": L(O("label"))},
+    "mount": {"volume": "acname", "path": "str", "appVolume": O("volume")},
+    "volume": {
+        "name": "acname", "kind": "str", "source": "str", "readOnly": "bool", "recursive": "bool",
+        "mode": "mode", "uid": "int", "gid": "int",
+    },
+    "exposed_port": {"name": "acname", "hostPort": "hostport", "hostIP": "str", "podPort": O("port")},
+    "isolator": {"name": "ident", "value": "any"},
+    # Values of known isolators that are JSON objects (the reference decodes
+    # them into Go structs, so their keys are matched case-insensitively too).
+    "iso_resource": {"default": "bool", "request": "quantity", "limit": "quantity"},
+    "iso_caps": {"set": L("str")},
+    "iso_seccomp": {"set": L("str"), "errno": "str"},
+    "iso_selinux": {"user": "str", "role": "str", "type": "str", "level": "str"},
+}
+
+ISOLATOR_VALUE_SCHEMA = {
+    "resource/cpu": "iso_resource", "resource/memory": "iso_resource",
+    "resource/block-bandwidth": "iso_resource", "resource/block-iops": "iso_resource",
+    "resource/network-bandwidth": "iso_resource",
+    "os/linux/capabilities-retain-set": "iso_caps", "os/linux/capabilities-remove-set": "iso_caps",
+    "os/linux/seccomp-remove-set": "iso_seccomp", "os/linux/seccomp-retain-set": "iso_seccomp",
+    "os/linux/selinux-context": "iso_selinux",
+}
+
+# Fields the spec text requires that the reference never checks on decode
+# (a missing plain string is "" for Go, a missing list nil, a missing ACName
+# is never unmarshalled). Per object type: field -> also_empty (a present but
+# empty string / null counts as missing: true for Go plain strings, whose null
+# and "" decode to the same zero value as absence).
+REQUIRED_UNCHECKED_BY_REF = {
+    "mount_point": {"name": False, "path": True},
+    "port": {"name": False, "protocol": True},
+    "pod": {"apps": True, "acVersion": False},
+    "runtime_app": {"name": False},
+    "mount": {"volume": False, "path": True},
+    "exposed_port": {"name": False},
+}
+
+
+def join(path, key):
+    return key if not path else path + "." + key
+
+
+def go_fold(s):
+    """Go encoding/json key folding (fold.go): ASCII case-insensitive, plus
+    U+017F (long s) ~ 's' and U+212A (Kelvin) ~ 'k'."""
+    return s.replace("\u017f", "s").replace("\u212a", "k").translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+class Walk:
+    """Everything the predicates look at, collected in one pass."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.kind = None
+        self.typed = []            # (path, tag, value) for every schema scalar present
+        self.missing = []          # (path, objtype, field) for required-but-absent fields
+        self.schema_objects = []   # (path, Obj, objtype)
+        self.isolator_lists = []   # (path, scope, list)
+        self.pod_port_lists = []   # (path, list)
+        self.all_objects = []      # (path, Obj) for every object anywhere
+        if isinstance(doc, Obj):
+            self.kind = _kind_of(doc)
+            if self.kind:
+                self._obj(doc, self.kind, "")
+        self._every_object(doc, "")
+
+    def _every_object(self, node, path):
+        stack = [(node, path)]
+        while stack:
+            n, p = stack.pop()
+            if isinstance(n, Obj):
+                self.all_objects.append((p, n))
+                stack.extend((v, join(p, k)) for k, v in n.items)
+            elif isinstance(n, list):
+                stack.extend((v, "%s[%d]" % (p, i)) for i, v in enumerate(n))
+
+    def _obj(self, node, objtype, path):
+        if not isinstance(node, Obj):
+            return
+        fields = SCHEMA[objtype]
+        self.schema_objects.append((path, node, objtype))
+        for key, val in node.items:
+            if key in fields:
+                self._value(val, fields[key], join(path, key), objtype)
+        for field, also_empty in REQUIRED_UNCHECKED_BY_REF.get(objtype, {}).items():
+            vals = node.get_all(field)
+            if not vals or (also_empty and any(v is None or v == "" for v in vals)):
+                self.missing.append((join(path, field), objtype, field))
+
+    def _value(self, val, t, path, parent_type):
+        if isinstance(t, tuple):
+            if t[0] == "list":
+                if isinstance(val, list):
+                    if parent_type == "pod" and path == "ports":
+                        self.pod_port_lists.append((path, val))
+                    for i, x in enumerate(val):
+                        self._value(x, t[1], "%s[%d]" % (path, i), parent_type)
+            else:
+                self._obj(val, t[1], path)
+        elif t in ("isolators_app", "isolators_pod"):
+            if isinstance(val, list):
+                scope = "app" if t == "isolators_app" else "pod"
+                self.isolator_lists.append((path, scope, val))
+                for i, iso in enumerate(val):
+                    ipath = "%s[%d]" % (path, i)
+                    self._obj(iso, "isolator", ipath)
+                    if isinstance(iso, Obj):
+                        name = iso.get("name")
+                        vt = ISOLATOR_VALUE_SCHEMA.get(name) if isinstance(name, str) else None
+                        if vt:
+                            for v in iso.get_all("value"):
+                                self._obj(v, vt, join(ipath, "value"))
+        else:
+            self.typed.append((path, t, val))
+
+    def of(self, tag):
+        return [(p, v) for p, t, v in self.typed if t == tag]
+
+
+def _kind_of(doc):
+    """The manifest kind as libappc reads it (exact "acKind"), else as the
+    reference reads it (case-folded key, last one wins)."""
+    vals = doc.get_all("acKind")
+    if not vals:
+        vals = [v for k, v in doc.items if go_fold(k) == "ackind"]
+    kind = vals[-1] if vals else None
+    return {"ImageManifest": "image", "PodManifest": "pod"}.get(kind) if isinstance(kind, str) else None
+
+
+# ---------------------------------------------------------------- the rules
+
+class Rule:
+    def __init__(self, rid, direction, text, predicate, repair=None, spec=""):
+        self.id = rid
+        self.direction = direction
+        self.text = text
+        self.predicate = predicate   # Walk -> [paths]
+        self.repair = repair         # (Walk) -> None, mutates walk.doc (REF_STRICTER rules)
+        self.spec = spec
+
+
+def _strings_failing(w, tag, regex):
+    return [p for p, v in w.of(tag) if isinstance(v, str) and not regex.match(v)]
+
+
+def p_ac_identifier(w):
+    return _strings_failing(w, "ident", AC_IDENTIFIER)
+
+
+def p_ac_name(w):
+    return _strings_failing(w, "acname", AC_NAME)
+
+
+def p_semver(w):
+    return [p for p, v in w.of("semver") if isinstance(v, str) and not semver_within_spec(v)]
+
+
+def p_image_id(w):
+    return _strings_failing(w, "imageid", IMAGE_ID)
+
+
+def p_unknown_isolator_in_app(w):
+    out = []
+    for path, scope, lst in w.isolator_lists:
+        if scope != "app":
+            continue
+        for i, iso in enumerate(lst):
+            if isinstance(iso, Obj):
+                names = iso.get_all("name")
+                if names and all(isinstance(n, str) and n not in KNOWN_ISOLATORS for n in names):
+                    out.append("%s[%d]" % (path, i))
+    return out
+
+
+def r_unknown_isolator_in_app(w):
+    for path, scope, lst in w.isolator_lists:
+        if scope != "app":
+            continue
+        lst[:] = [iso for iso in lst
+                  if not (isinstance(iso, Obj) and iso.get_all("name")
+                          and all(isinstance(n, str) and n not in KNOWN_ISOLATORS for n in iso.get_all("name")))]
+
+
+def p_caps_retain_and_remove(w):
+    out = []
+    for path, scope, lst in w.isolator_lists:
+        names = set()
+        for iso in lst:
+            if isinstance(iso, Obj):
+                names.update(n for n in iso.get_all("name") if isinstance(n, str))
+        if {"os/linux/capabilities-retain-set", "os/linux/capabilities-remove-set"} <= names:
+            out.append(path)
+    return out
+
+
+def p_required(w):
+    return [p for p, _, _ in w.missing]
+
+
+def p_gid_unsigned(w):
+    out = []
+    for p, v in w.of("gid"):
+        if isinstance(v, Num) and v.is_integer_literal() and v.int_value() < 0:
+            out.append(p)
+    return out
+
+
+def p_host_port(w):
+    out = []
+    for path, obj, objtype in w.schema_objects:
+        if objtype != "exposed_port":
+            continue
+        vals = obj.get_all("hostPort")
+        if not vals:
+            out.append(join(path, "hostPort"))
+        for v in vals:
+            if isinstance(v, Num) and v.is_integer_literal() and not (1 <= v.int_value() <= 65535):
+                out.append(join(path, "hostPort"))
+            elif v is None:
+                out.append(join(path, "hostPort"))
+    return out
+
+
+def p_pod_port_names_unique(w):
+    out = []
+    for path, lst in w.pod_port_lists:
+        seen = {}
+        for i, port in enumerate(lst):
+            if not isinstance(port, Obj):
+                continue
+            for n in port.get_all("name"):
+                if isinstance(n, str):
+                    if n in seen:
+                        out.append("%s[%d].name" % (path, i))
+                    seen.setdefault(n, i)
+    return out
+
+
+def p_volume_mode(w):
+    return _strings_failing(w, "mode", VOLUME_MODE)
+
+
+def p_pod_annotation_name(w):
+    return _strings_failing(w, "pod_annotation_name", AC_NAME) + _strings_failing(w, "app_annotation_name", AC_NAME)
+
+
+def _case_variant_keys(w):
+    """(path of the field it shadows, parent Obj, key) for every key of a
+    schema object that is not one of its fields but folds to one the way Go
+    matches keys."""
+    out = []
+    for path, obj, objtype in w.schema_objects:
+        fields = SCHEMA[objtype]
+        folded = {go_fold(f): f for f in fields}
+        if objtype in ("image", "pod"):
+            folded.update({"ackind": "acKind", "acversion": "acVersion"})
+        for k, _ in obj.items:
+            if k not in fields and go_fold(k) in folded:
+                field = folded[go_fold(k)]
+                # Without an exact "acKind" libappc cannot tell the kind the
+                # reference sees: every finding follows from that (path "").
+                if path == "" and field == "acKind" and not obj.has("acKind"):
+                    out.append(("", obj, k))
+                else:
+                    out.append((join(path, field), obj, k))
+    # The top-level kind as Go's schema.Kind reads it, even when the kind is
+    # unknown to both (so the walk did not enter the root object).
+    if isinstance(w.doc, Obj) and not any(p == "" for p, _, _ in w.schema_objects):
+        for k, _ in w.doc.items:
+            if go_fold(k) in ("ackind", "acversion") and k not in ("acKind", "acVersion"):
+                out.append(("" if go_fold(k) == "ackind" and not w.doc.has("acKind") else
+                            {"ackind": "acKind", "acversion": "acVersion"}[go_fold(k)], w.doc, k))
+    return out
+
+
+def p_case_sensitive_keys(w):
+    return [p for p, _, _ in _case_variant_keys(w)]
+
+
+def r_case_sensitive_keys(w):
+    for _, obj, key in _case_variant_keys(w):
+        obj.remove(key)
+
+
+def p_duplicate_keys(w):
+    # Which of the repeated values applies is implementation-defined (libappc
+    # keeps the first, Go the last), so findings that follow from the choice
+    # are consequences of the repetition: the path is the object's, or, for an
+    # element of a list, the list's (list-wide rules: unique names, os/arch).
+    out = []
+    for path, obj in w.all_objects:
+        keys = obj.keys()
+        if len(set(keys)) != len(keys):
+            out.append(re.sub(r"\[\d+\]$", "", path))
+    return out
+
+
+# ---- isolators (docs/isolators.md, "Differences from the reference")
+
+APP_ONLY_ISOLATORS = (
+    "os/linux/capabilities-retain-set", "os/linux/capabilities-remove-set", "os/linux/no-new-privileges",
+    "os/linux/seccomp-remove-set", "os/linux/seccomp-retain-set", "os/linux/cpu-shares", "os/linux/oom-score-adj",
+)
+# Isolators allowed once per list; both seccomp sets count as one kind.
+ONCE_GROUP = {
+    "os/linux/capabilities-retain-set": "caps-retain", "os/linux/capabilities-remove-set": "caps-remove",
+    "os/linux/seccomp-remove-set": "seccomp", "os/linux/seccomp-retain-set": "seccomp",
+    "os/linux/selinux-context": "selinux", "os/unix/sysctl": "sysctl", "os/linux/cpu-shares": "cpu-shares",
+    "os/linux/oom-score-adj": "oom-score-adj",
+}
+BANDWIDTH_ISOLATORS = ("resource/block-bandwidth", "resource/block-iops", "resource/network-bandwidth")
+RESOURCE_ISOLATORS = ("resource/cpu", "resource/memory") + BANDWIDTH_ISOLATORS
+CAPABILITY_NAME = re.compile(r"CAP_[A-Z0-9_]+\Z")
+SYSCALL_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+WILDCARD = re.compile(r"@[a-z0-9._~-]+(?:/[a-z0-9._~-]+)+\Z")
+SYSCTL_NAME = re.compile(r"[A-Za-z0-9_-]+(?:[./][A-Za-z0-9_-]+)*\Z")
+QUANTITY_EXPONENT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE]([+-]?[0-9]+)\Z")
+QUANTITY_K = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)K\Z")
+
+
+def _isolators(w):
+    """(scope, list path, index, path, name, value) for each isolator object;
+    name and value as libappc reads them (the first of repeated keys)."""
+    for path, scope, lst in w.isolator_lists:
+        for i, iso in enumerate(lst):
+            if not isinstance(iso, Obj):
+                continue
+            names, values = iso.get_all("name"), iso.get_all("value")
+            name = names[0] if names and isinstance(names[0], str) else None
+            yield scope, path, i, "%s[%d]" % (path, i), name, (values[0] if values else None)
+
+
+def p_app_only_isolator_in_pod(w):
+    return [ip for scope, _, _, ip, name, _ in _isolators(w) if scope == "pod" and name in APP_ONLY_ISOLATORS]
+
+
+def p_isolator_once(w):
+    out, seen = [], set()
+    for _, lpath, _, ip, name, _ in _isolators(w):
+        g = ONCE_GROUP.get(name)
+        if g:
+            if (lpath, g) in seen:
+                out.append(ip)
+            seen.add((lpath, g))
+    return out
+
+
+def p_bandwidth_limit_required(w):
+    return [join(ip, "value") for _, _, _, ip, name, v in _isolators(w)
+            if name in BANDWIDTH_ISOLATORS and isinstance(v, Obj) and all(x is None for x in v.get_all("limit"))]
+
+
+def _quantities(w):
+    for _, _, _, ip, name, v in _isolators(w):
+        if name in RESOURCE_ISOLATORS and isinstance(v, Obj):
+            for key in ("request", "limit"):
+                for q in v.get_all(key):
+                    yield join(join(ip, "value"), key), q
+
+
+def p_quantity_strict(w):
+    out = []
+    for p, q in _quantities(w):
+        if isinstance(q, str):
+            t = q.strip()
+            if q != t or t.startswith("-") or not any("0" <= c <= "9" for c in t):
+                out.append(p)
+        elif isinstance(q, Num) and q.raw.startswith("-"):
+            out.append(p)
+    return out
+
+
+def p_isolator_value_syntax(w):
+    out = []
+    for _, _, _, ip, name, v in _isolators(w):
+        vp = join(ip, "value")
+        if not isinstance(v, Obj):
+            continue
+        if name in ("os/linux/capabilities-retain-set", "os/linux/capabilities-remove-set"):
+            for lst in v.get_all("set")[:1]:
+                for j, e in enumerate(lst if isinstance(lst, list) else []):
+                    if isinstance(e, str) and not CAPABILITY_NAME.match(e):
+                        out.append("%s.set[%d]" % (vp, j))
+        elif name in ("os/linux/seccomp-remove-set", "os/linux/seccomp-retain-set"):
+            for lst in v.get_all("set")[:1]:
+                for j, e in enumerate(lst if isinstance(lst, list) else []):
+                    if not isinstance(e, str):
+                        continue
+                    if not e.startswith("@"):
+                        bad = not SYSCALL_NAME.match(e)
+                    else:
+                        bad = not WILDCARD.match(e) or (e.startswith("@appc.io/")
+                                                         and e not in ("@appc.io/all", "@appc.io/empty"))
+                    if bad:
+                        out.append("%s.set[%d]" % (vp, j))
+        elif name == "os/linux/selinux-context":
+            for f in ("user", "role", "type", "level"):
+                for x in v.get_all(f)[:1]:
+                    if isinstance(x, str) and any(ord(c) < 0x20 or ord(c) == 0x7F for c in x):
+                        out.append(join(vp, f))
+        elif name == "os/unix/sysctl":
+            for k, x in v.items:
+                if not SYSCTL_NAME.match(k) or (isinstance(x, str) and "\x00" in x):
+                    out.append(join(vp, k))
+    return out
+
+
+def _k_suffix_quantities(w):
+    return [(p, q) for p, q in _quantities(w) if isinstance(q, str) and QUANTITY_K.match(q)]
+
+
+def p_quantity_k_suffix(w):
+    return [p for p, _ in _k_suffix_quantities(w)]
+
+
+def r_quantity_k_suffix(w):
+    for _, _, _, _, name, v in _isolators(w):
+        if name in RESOURCE_ISOLATORS and isinstance(v, Obj):
+            for item in v.items:
+                if item[0] in ("request", "limit") and isinstance(item[1], str) and QUANTITY_K.match(item[1]):
+                    item[1] = item[1][:-1] + "k"
+
+
+def _huge_exponent(q):
+    m = QUANTITY_EXPONENT.match(q) if isinstance(q, str) else None
+    return bool(m) and not (-(1 << 63) <= int(m.group(1)) < (1 << 63))
+
+
+def p_quantity_exponent_overflow(w):
+    return [p for p, q in _quantities(w) if _huge_exponent(q)]
+
+
+def r_quantity_exponent_overflow(w):
+    for _, _, _, _, name, v in _isolators(w):
+        if name in RESOURCE_ISOLATORS and isinstance(v, Obj):
+            for item in v.items:
+                if item[0] in ("request", "limit") and _huge_exponent(item[1]):
+                    item[1] = "1"
+
+
+RULES = [
+    Rule("ac-identifier-strict", OURS_STRICTER,
+         "an AC Identifier (image/label/isolator/annotation/dependency/pod image name) does not match "
+         "^[a-z0-9]+([-._~/][a-z0-9]+)*$ (the reference only checks charset and edges)",
+         p_ac_identifier, spec="1"),
+    Rule("ac-name-strict", OURS_STRICTER,
+         "an AC Name (pod app, volume, mountPoint, port, mount volume name) does not match "
+         "^[a-z0-9]+(-[a-z0-9]+)*$ (the reference only checks charset and edges)",
+         p_ac_name, spec="2"),
+    Rule("semver-strict", OURS_STRICTER,
+         "acVersion is not a SemVer 2.0.0 string <= 0.8.11 (the reference accepts leading zeros and any "
+         "newer version)",
+         p_semver, spec="4"),
+    Rule("image-id-strict", OURS_STRICTER,
+         "an image ID (dependencies[].imageID, apps[].image.id) is not sha512-<128 lowercase hex> (the "
+         "reference checks only the 'sha512-' prefix and a non-empty value)",
+         p_image_id, spec="5"),
+    Rule("unknown-isolator-valid", REF_STRICTER,
+         "an app-scope isolator has a name libappc does not know: valid everywhere (an executor MAY ignore "
+         "it); the reference rejects unknown names inside an app",
+         p_unknown_isolator_in_app, r_unknown_isolator_in_app, spec="22"),
+    Rule("caps-retain-and-remove", OURS_STRICTER,
+         "one isolator list holds both os/linux/capabilities-retain-set and -remove-set (the reference "
+         "accepts the combination)",
+         p_caps_retain_and_remove, spec="29"),
+    Rule("required-field", OURS_STRICTER,
+         "a field the spec requires and the reference never checks is absent (for plain strings also "
+         "empty or null): mountPoint name/path, port name/protocol, pod apps, pod acVersion, pod app name, "
+         "mount volume/path, pod port name",
+         p_required, spec="16, 17, 71, 72, 76, 79"),
+    Rule("gid-unsigned", OURS_STRICTER,
+         "app.supplementaryGIDs holds a negative number (the reference decodes []int)",
+         p_gid_unsigned, spec="13"),
+    Rule("host-port-range", OURS_STRICTER,
+         "a pod port's hostPort is absent, null or outside 1..65535 (the reference decodes any uint)",
+         p_host_port, spec="79"),
+    Rule("pod-port-names-unique", OURS_STRICTER,
+         "two pod ports share a name (the reference does not check)",
+         p_pod_port_names_unique, spec="79"),
+    Rule("volume-mode-octal", OURS_STRICTER,
+         "a volume mode is not an octal permission string of 3 or 4 digits (the reference keeps any string)",
+         p_volume_mode, spec="78"),
+    Rule("pod-annotation-ac-name", OURS_STRICTER,
+         "an annotation name in a pod manifest (pod annotations, pod app annotations) is not an AC Name "
+         "(the reference uses AC Identifier)",
+         p_pod_annotation_name, spec="9"),
+    Rule("isolator-app-only-at-pod", OURS_STRICTER,
+         "a pod's own isolator list holds an app-only isolator (capabilities, no-new-privileges, seccomp, "
+         "cpu-shares, oom-score-adj); the reference checks nothing at pod level",
+         p_app_only_isolator_in_pod, spec="22, 29-32, 36"),
+    Rule("isolator-once", OURS_STRICTER,
+         "a list holds a second capabilities-retain-set, capabilities-remove-set, seccomp set (either kind), "
+         "selinux-context, sysctl, cpu-shares or oom-score-adj (the reference allows repeated capability sets, "
+         "and anything at pod level)",
+         p_isolator_once, spec="29, 33-36"),
+    Rule("bandwidth-limit-required", OURS_STRICTER,
+         "a resource/block-bandwidth, block-iops or network-bandwidth value has no limit",
+         p_bandwidth_limit_required, spec="25, 26"),
+    Rule("quantity-strict", OURS_STRICTER,
+         "a request/limit quantity is negative, has spaces around it or has no digit (the reference trims "
+         "spaces, accepts negatives and reads a digit-less quantity as 0)",
+         p_quantity_strict, spec="27"),
+    Rule("isolator-value-syntax", OURS_STRICTER,
+         "a capability name is not CAP_[A-Z0-9_]+, a seccomp entry is neither a syscall name nor an "
+         "@scope/name wildcard (or an undefined @appc.io/ one), a sysctl name is not dotted/slashed "
+         "[A-Za-z0-9_-] parts or its value holds NUL, a selinux field holds a control character",
+         p_isolator_value_syntax, spec="29, 31-35"),
+    Rule("quantity-K-suffix", REF_STRICTER,
+         "a quantity uses the decimal suffix K the spec text lists (Kubernetes, hence the reference, only "
+         "knows k); repair: K -> k",
+         p_quantity_k_suffix, r_quantity_k_suffix, spec="27"),
+    Rule("quantity-exponent-overflow", REF_STRICTER,
+         "a quantity's exponent does not fit in int64: libappc saturates the value, the reference rejects; "
+         "repair: the quantity becomes \"1\"",
+         p_quantity_exponent_overflow, r_quantity_exponent_overflow, spec="27"),
+    Rule("case-sensitive-keys", None,
+         "a schema object has a key that differs from a field name only by case (Go folding, incl. "
+         "U+017F/U+212A): libappc ignores it as unknown, the reference uses it as that field",
+         p_case_sensitive_keys, r_case_sensitive_keys, spec="47"),
+    Rule("duplicate-keys", OURS_STRICTER,
+         "an object repeats a key (the reference silently takes the last); found at the object's path, or "
+         "at its list's path when it is a list element",
+         p_duplicate_keys, spec="47"),
+]
+
+RULE_BY_ID = {r.id: r for r in RULES}
+
+
+def applies(rule, direction):
+    return rule.direction is None or rule.direction == direction
+
+
+def depth_rule_paths(data):
+    """Resource limit, not a spec deviation: ParseOptions.max_depth (64) in
+    lib/spec/manifest.hpp refuses deeper documents with Code::limit."""
+    return [""] if raw_depth(data) > MAX_DEPTH else []
+
+
+def related(a, b):
+    """True when one JSON path is the other or lies inside it."""
+    if a == b:
+        return True
+    lo, hi = (a, b) if len(a) < len(b) else (b, a)
+    return hi.startswith(lo + ".") or hi.startswith(lo + "[") or lo == ""
+
+
+def findings(data, direction):
+    """{rule id: [paths]} for the rules of `direction` that hold on the document."""
+    out = {}
+    doc = parse(data)
+    if doc is not None:
+        w = Walk(doc)
+        for r in RULES:
+            if applies(r, direction):
+                paths = r.predicate(w)
+                if paths:
+                    out[r.id] = paths
+    if direction == OURS_STRICTER:
+        d = depth_rule_paths(data)
+        if d:
+            out["depth-limit"] = d
+    return out
+
+
+def explain_ours_stricter(data, ours):
+    """Why libappc rejecting `data` (accepted by the reference) is expected.
+    Returns (True, [rule ids]) or (False, reason)."""
+    f = findings(data, OURS_STRICTER)
+    if not f:
+        return False, "no documented deviation applies"
+    if ours.get("code") == "limit" and "depth-limit" in f:
+        return True, ["depth-limit"]
+    paths = [(rid, p) for rid, ps in f.items() for p in ps]
+    diags = ours.get("diags") or []
+    if not diags:
+        return False, "libappc rejected without any diagnostic"
+    used = set()
+    for d in diags:
+        hits = [rid for rid, p in paths if related(d.get("path", ""), p)]
+        if not hits:
+            return False, "diagnostic not explained by any documented deviation: %s: %s" % (
+                d.get("path", ""), d.get("msg", ""))
+        used.update(hits)
+    return True, sorted(used)
+
+
+def repair_ref_stricter(data):
+    """(rule ids that hold, repaired document bytes or None)."""
+    from jsonmodel import copy, dump  # local: avoid a cycle at import time
+    doc = parse(data)
+    if doc is None:
+        return [], None
+    doc = copy(doc)
+    w = Walk(doc)
+    held = []
+    for r in RULES:
+        if applies(r, REF_STRICTER) and r.repair and r.predicate(w):
+            held.append(r.id)
+    if not held:
+        return [], None
+    for rid in held:
+        RULE_BY_ID[rid].repair(Walk(doc))
+    return held, dump(doc)
