@@ -52,6 +52,11 @@ size_t max_manifest_bytes() {
   return o.max_bytes;
 }
 
+// read_file stops one byte past the limit, so the real size is unknown.
+std::string too_large(size_t limit) {
+  return "larger than the limit of " + std::to_string(limit) + " bytes";
+}
+
 // The findings of the last error: its diagnostics, or the error itself.
 std::vector<Finding> last_findings() {
   std::vector<Finding> out;
@@ -95,6 +100,10 @@ Report validate_one(const std::string &file, size_t limit) {
   std::string json, err;
   if (!read_file(file, limit, json, err)) {
     r.errors.push_back({"", "cannot read: " + err, 0});
+    return r;
+  }
+  if (json.size() > limit) {
+    r.errors.push_back({"", too_large(limit), 0});
     return r;
   }
   appc_manifest_kind kind = appc_detect_kind(json.data(), json.size());
@@ -176,7 +185,9 @@ int cat(const Globals &g, const Args &args) {
   const std::string &file = files.front();
 
   std::string json, err;
-  if (!read_file(file, max_manifest_bytes(), json, err)) return fail(file + ": cannot read: " + err);
+  const size_t limit = max_manifest_bytes();
+  if (!read_file(file, limit, json, err)) return fail(file + ": cannot read: " + err);
+  if (json.size() > limit) return fail(file + ": " + too_large(limit));
   appc_serialize_options sopts = APPC_SERIALIZE_OPTIONS_INIT;
   sopts.pretty = pretty;
   std::string canonical;

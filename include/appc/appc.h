@@ -482,7 +482,7 @@ APPC_EXTERN size_t appc_app_env_count(const appc_app *app);
 APPC_EXTERN const char *appc_app_env_name(const appc_app *app, size_t i);
 /** Value of environment entry `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_app_env_value(const appc_app *app, size_t i);
-/** Value of the (first) environment entry called `name`, NULL when absent. Thread-safety: read. */
+/** Value of the (first) environment entry called `name`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_app_env(const appc_app *app, const char *name);
 
 /** Number of "eventHandlers". Thread-safety: read. */
@@ -706,7 +706,7 @@ APPC_EXTERN bool appc_isolator_is_default(const appc_isolator *iso);
 APPC_EXTERN size_t appc_isolator_set_count(const appc_isolator *iso);
 /** "set" entry `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_isolator_set_item(const appc_isolator *iso, size_t i);
-/** "errno" of a seccomp set, NULL when absent (kill with SIGSYS) or another kind. Thread-safety: read. */
+/** "errno" of a seccomp set, NULL when absent (kill with SIGSYS) or another kind. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_isolator_errno(const appc_isolator *iso);
 /** The boolean value of os/linux/no-new-privileges; false for other kinds. Thread-safety: read. */
 APPC_EXTERN bool appc_isolator_bool(const appc_isolator *iso);
@@ -854,7 +854,7 @@ APPC_EXTERN size_t appc_pod_app_image_label_count(const appc_pod_manifest *pod, 
 APPC_EXTERN const char *appc_pod_app_image_label_name(const appc_pod_manifest *pod, size_t i, size_t j);
 /** Value of image label `j` of app `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_app_image_label_value(const appc_pod_manifest *pod, size_t i, size_t j);
-/** Value of the image label `name` of app `i`, NULL when absent. Thread-safety: read. */
+/** Value of the image label `name` of app `i`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_app_image_label(const appc_pod_manifest *pod, size_t i, const char *name);
 /**
  * The "app" override of app `i` (replaces the image's app wholesale), NULL when absent.
@@ -878,7 +878,7 @@ APPC_EXTERN size_t appc_pod_app_annotation_count(const appc_pod_manifest *pod, s
 APPC_EXTERN const char *appc_pod_app_annotation_name(const appc_pod_manifest *pod, size_t i, size_t j);
 /** Value of annotation `j` of app `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_app_annotation_value(const appc_pod_manifest *pod, size_t i, size_t j);
-/** Value of the annotation `name` of app `i`, NULL when absent. Thread-safety: read. */
+/** Value of the annotation `name` of app `i`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_app_annotation(const appc_pod_manifest *pod, size_t i, const char *name);
 
 /** Number of "volumes". Thread-safety: read. */
@@ -908,7 +908,7 @@ APPC_EXTERN size_t appc_pod_manifest_annotation_count(const appc_pod_manifest *p
 APPC_EXTERN const char *appc_pod_manifest_annotation_name(const appc_pod_manifest *pod, size_t i);
 /** Value of pod annotation `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_annotation_value(const appc_pod_manifest *pod, size_t i);
-/** Value of the pod annotation `name`, NULL when absent. Thread-safety: read. */
+/** Value of the pod annotation `name`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_annotation(const appc_pod_manifest *pod, const char *name);
 
 /** Number of pod "userAnnotations". Thread-safety: read. */
@@ -917,7 +917,7 @@ APPC_EXTERN size_t appc_pod_manifest_user_annotation_count(const appc_pod_manife
 APPC_EXTERN const char *appc_pod_manifest_user_annotation_name(const appc_pod_manifest *pod, size_t i);
 /** Value of pod user annotation `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_user_annotation_value(const appc_pod_manifest *pod, size_t i);
-/** Value of the pod user annotation `name`, NULL when absent. Thread-safety: read. */
+/** Value of the pod user annotation `name`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_user_annotation(const appc_pod_manifest *pod, const char *name);
 
 /** Number of pod "userLabels". Thread-safety: read. */
@@ -926,7 +926,7 @@ APPC_EXTERN size_t appc_pod_manifest_user_label_count(const appc_pod_manifest *p
 APPC_EXTERN const char *appc_pod_manifest_user_label_name(const appc_pod_manifest *pod, size_t i);
 /** Value of pod user label `i`. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_user_label_value(const appc_pod_manifest *pod, size_t i);
-/** Value of the pod user label `name`, NULL when absent. Thread-safety: read. */
+/** Value of the pod user label `name`, NULL when absent. Borrowed. Thread-safety: read. */
 APPC_EXTERN const char *appc_pod_manifest_user_label(const appc_pod_manifest *pod, const char *name);
 
 /**@}*/

@@ -1,10 +1,11 @@
 // JSON -> ImageManifest / PodManifest (checklist sections 1, 3 and 7).
 //
-// Three steps, each bounded: the size check, a string-aware pre-scan that
-// bounds the nesting depth before any DOM exists, and RapidJSON's iterative
-// (non-recursive) parser with UTF-8 validation. The decoder then walks the
-// DOM once, in document order, and records every finding with its JSON path
-// and checklist item. Paths are only turned into text for a finding.
+// Three steps, each bounded: the size check; a pre-scan of the raw text,
+// before any DOM exists, that bounds the nesting depth (string-aware) and
+// checks UTF-8; and RapidJSON's iterative (non-recursive) parser, in situ.
+// The decoder then walks the DOM once, in document order, and records every
+// finding with its JSON path and checklist item. Paths are only turned into
+// text for a finding. docs/manifests.md describes the rules and messages.
 #include "spec/decoder.hpp"
 #include "spec/identifiers_detail.hpp"
 #include "spec/manifest_detail.hpp"
@@ -110,10 +111,6 @@ std::string position_text(std::string_view json, size_t offset) {
          " (byte offset " + std::to_string(offset) + ")";
 }
 
-} // namespace
-
-namespace {
-
 // Length of the well-formed UTF-8 sequence at p[0] (a byte >= 0x80), or 0
 // (Unicode 15, table 3-7: no overlong forms, no surrogates, <= U+10FFFF).
 size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept {
@@ -133,10 +130,6 @@ size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept {
     if (p[k] < 0x80 || p[k] > 0xbf) return 0;
   return len;
 }
-
-} // namespace
-
-namespace {
 
 // Bit i of each mask describes byte i of a 64-byte block.
 struct BlockMasks {
@@ -775,6 +768,7 @@ void Decoder::image_manifest(const JValue &root, ImageManifest &out) {
 // ---------------------------------------------------------------- entry points
 
 namespace detail {
+namespace {
 
 using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
                                             rapidjson::MemoryPoolAllocator<>>;
@@ -829,6 +823,8 @@ struct DocumentArena {
   rapidjson::MemoryPoolAllocator<> stack_alloc{stack, sizeof stack};
   Document doc{&value_alloc, sizeof stack, &stack_alloc};
 };
+
+} // namespace
 
 template <class M> Result<M> parse_manifest(std::string_view json, const ParseOptions &opts) {
   constexpr bool image = std::is_same_v<M, ImageManifest>;

@@ -2,24 +2,28 @@
 //
 //   bench_manifest [--seconds S] FILE...
 //
-// For each distinct FILE (kind detected from acKind) it measures, in memory,
+// For each distinct content among the FILEs (kind detected from acKind) it measures, in memory,
 // the time per manifest of (a) parse_*_manifest (which validates) and (b)
 // parse + serialize, each repeated for about S seconds (default 1). Then it
 // reads every FILE from disk, in the order given, and parses + serializes it
-// (c): with many copies of one file on the command line this is the same work
-// `actool validate --type=manifest f1 ... fN` does, per file.
+// (c), best of three passes: with many copies of one file on the command line
+// this is the work `actool validate --type=manifest f1 ... fN` does, per file.
 // One JSON object per line on stdout; no timing assertions anywhere.
 #include "spec/manifest.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
-#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -28,11 +32,24 @@ using Clock = std::chrono::steady_clock;
 
 volatile long g_sink;
 
+// The whole file, read at once (actool reads each file whole too).
 bool read_file(const char *path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return true;
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (ok) {
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (ok && got < out.size()) {
+      const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) got += static_cast<size_t>(n);
+    }
+  }
+  ::close(fd);
+  return ok;
 }
 
 // Parse (+ validate, part of parsing) and optionally serialize; returns the
@@ -94,15 +111,14 @@ int main(int argc, char **argv) {
     return 2;
   }
   long sink = 0;
-  std::map<std::string, bool> done;
+  std::set<std::string> done;   // contents measured in memory (copies count once)
   for (const char *f : files) {
-    if (done[f]) continue;
-    done[f] = true;
     std::string doc;
     if (!read_file(f, doc)) {
       std::fprintf(stderr, "bench_manifest: cannot read %s\n", f);
       return 2;
     }
+    if (!done.insert(doc).second) continue;
     if (run_once(doc, true) < 0) {
       std::fprintf(stderr, "bench_manifest: %s is not a valid manifest for libappc\n", f);
       return 1;
@@ -113,16 +129,21 @@ int main(int argc, char **argv) {
                 "\"parse_validate_serialize_ns\":%.1f,\"iterations\":%ld}\n",
                 f, doc.size(), p.ns_per_op, ps.ns_per_op, p.iterations + ps.iterations);
   }
-  // From files, in the order given (each file read, parsed, serialized).
+  // From files, in the order given (each file read, parsed, serialized);
+  // the best of three passes, like the reference's best of three runs.
   std::string doc;
-  const auto start = Clock::now();
-  for (const char *f : files) {
-    if (!read_file(f, doc)) return 2;
-    if (run_once(doc, true) < 0) return 1;
+  double best = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto start = Clock::now();
+    for (const char *f : files) {
+      if (!read_file(f, doc)) return 2;
+      sink += run_once(doc, true);
+    }
+    const double ns = std::chrono::duration<double>(Clock::now() - start).count() * 1e9;
+    best = pass == 0 ? ns : std::min(best, ns);
   }
-  const double ns = std::chrono::duration<double>(Clock::now() - start).count() * 1e9;
   std::printf("{\"mode\":\"files\",\"files\":%zu,\"read_parse_validate_serialize_ns\":%.1f}\n", files.size(),
-              ns / static_cast<double>(files.size()));
+              best / static_cast<double>(files.size()));
   g_sink = sink;  // keeps the work observable
   return 0;
 }

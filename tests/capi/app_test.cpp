@@ -395,13 +395,14 @@ TEST_CASE("capi: volumes: builder, has_ flags, clone") {
   CHECK(str(appc_volume_mode(e.v)) == "0700");
   CHECK(str(appc_volume_mode(c.v)) == "0755");
 
-  CHECK(appc_volume_new(&c.v, nullptr, "empty") == APPC_EINVALID);
-  CHECK(c.v == nullptr);
-  CHECK(appc_volume_new(&c.v, "x", nullptr) == APPC_EINVALID);
+  Volume none;
+  CHECK(appc_volume_new(&none.v, nullptr, "empty") == APPC_EINVALID);
+  CHECK(none.v == nullptr);
+  CHECK(appc_volume_new(&none.v, "x", nullptr) == APPC_EINVALID);
   CHECK(appc_volume_set_source(v.v, nullptr) == APPC_EINVALID);
   CHECK(appc_volume_set_mode(v.v, nullptr) == APPC_EINVALID);
   CHECK(appc_volume_set_uid(nullptr, 1) == APPC_EINVALID);
-  CHECK(appc_volume_clone(&c.v, nullptr) == APPC_EINVALID);
+  CHECK(appc_volume_clone(&none.v, nullptr) == APPC_EINVALID);
   CHECK(appc_volume_name(nullptr) == nullptr);
   CHECK_FALSE(appc_volume_read_only(nullptr));
   CHECK(appc_volume_uid(nullptr) == 0);

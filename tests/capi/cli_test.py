@@ -122,6 +122,14 @@ check(r.returncode == 0 and r.stdout == "-: valid (PodManifest)\n", f"stdin: {r.
 r = run("manifest", "validate", "--", "-", stdin=pod_text)
 check(r.returncode == 0, "-- ends the flags")
 
+# Unbounded input stops at the library's 16 MiB default.
+r = run("manifest", "validate", "/dev/zero")
+check(r.returncode == 1 and r.stdout == "/dev/zero: larger than the limit of 16777216 bytes\n",
+      f"over the limit: {r.stdout!r}")
+r = run("manifest", "cat", "/dev/zero")
+check(r.returncode == 1 and r.stderr == "appc: /dev/zero: larger than the limit of 16777216 bytes\n",
+      f"cat over the limit: {r.stderr!r}")
+
 # ---- manifest validate: json ----
 r = run("--format=json", "manifest", "validate", VALID_IMAGE, PORT_ZERO, MISSING, NOT_JSON)
 check(r.returncode == 1, "json mixed exits 1")

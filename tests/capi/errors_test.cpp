@@ -83,7 +83,8 @@ TEST_CASE("capi: a successful call resets the last error; appc_error_clear too")
   CHECK(appc_error_last()->code == APPC_OK);
   CHECK(std::string(appc_error_last()->message).empty());
 
-  CHECK(appc_image_manifest_new(&img.m, nullptr) == APPC_EINVALID);
+  Image other;
+  CHECK(appc_image_manifest_new(&other.m, nullptr) == APPC_EINVALID);
   appc_error_clear();
   CHECK(appc_error_last()->code == APPC_OK);
   CHECK(std::string(appc_error_last()->message).empty());
