@@ -329,8 +329,15 @@ bool Decoder::string(const JValue &v, const JsonPath &p, int rule, std::string &
     type_error(p, rule, "a string", v);
     return false;
   }
-  if (out.empty()) out.append(v.GetString(), v.GetStringLength());   // cheaper than assign()
-  else out.assign(v.GetString(), v.GetStringLength());
+  const size_t len = v.GetStringLength();
+  // An escaped \u0000 survives JSON but no C string: exec arguments, paths,
+  // environment and every string of the C ABI would be cut at it.
+  if (len && std::memchr(v.GetString(), 0, len)) {
+    report(p, rule, "contains a NUL character (\\u0000), which no C string can carry");
+    return false;
+  }
+  if (out.empty()) out.append(v.GetString(), len);   // cheaper than assign()
+  else out.assign(v.GetString(), len);
   return true;
 }
 
@@ -551,6 +558,10 @@ void Decoder::string_map(const JValue &v, const JsonPath &p, int rule,
     JsonPath fp = p.field(it->name.GetString());
     if (!keys.insert(sv(it->name))) {
       report(fp, 0, "duplicate key " + quote(sv(it->name)));
+      continue;
+    }
+    if (std::memchr(it->name.GetString(), 0, it->name.GetStringLength())) {
+      report(fp, rule, "the key contains a NUL character (\\u0000), which no C string can carry");
       continue;
     }
     out[i].first.assign(it->name.GetString(), it->name.GetStringLength());

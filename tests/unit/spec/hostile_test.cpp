@@ -248,14 +248,11 @@ TEST_CASE("spec 46: hostile: NUL bytes and escaped NULs") {
   std::string s = image_json();
   s.insert(s.size() - 1, std::string(" \0", 2));
   CHECK_ONLY_FINDING(image_findings(s), "", "a NUL byte", 46);
-  // An escaped NUL is string content: fine in a value, not in a name.
-  CHECK(image_findings(image_json(R"("annotations":[{"name":"authors","value":"a\u0000b"}])")).empty());
+  // An escaped NUL survives JSON but no C string (exec, paths, env, the C ABI): refused in values and names.
+  CHECK_ONLY_FINDING(image_findings(image_json(R"("annotations":[{"name":"authors","value":"a\u0000b"}])")),
+                     "annotations[0].value", "contains a NUL character", 9);
   CHECK_ONLY_FINDING(image_findings(image_json(R"("labels":[{"name":"a\u0000b","value":"x"}])")), "labels[0].name",
-                     "byte 0x00", 1);
-  auto r = parse_image_manifest(image_json(R"("annotations":[{"name":"authors","value":"a\u0000b"}])"));
-  REQUIRE(r.ok());
-  CHECK(r->annotations[0].value == std::string("a\0b", 3));
-  CHECK(serialize(*r).find(R"("value":"a\u0000b")") != std::string::npos);
+                     "contains a NUL character", 1);
 }
 
 TEST_CASE("spec 46: hostile: 100,000 nested arrays are refused before parsing, with where") {
@@ -485,4 +482,19 @@ TEST_CASE("spec 46: the pre-scan (depth, UTF-8, NUL) agrees with a byte-by-byte 
     ++checked;
   }
   CHECK(checked == 20000u);
+}
+
+TEST_CASE("hostile: an escaped NUL (\\u0000) in any string is refused with its path") {
+  const std::string doc = R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/x",)"
+                          R"("app":{"exec":["/bin/sh","a\u0000b"],"user":"0","group":"0"}})";
+  auto r = appc::spec::parse_image_manifest(doc);
+  REQUIRE_FALSE(r);
+  REQUIRE(r.error().diagnostics.size() == 1);
+  CHECK(r.error().diagnostics[0].path == "app.exec[1]");
+  CHECK(r.error().diagnostics[0].message.find("NUL") != std::string::npos);
+  const std::string pod = R"({"acKind":"PodManifest","acVersion":"0.8.11","apps":[],)"
+                          R"("userAnnotations":{"a\u0000b":"x"}})";
+  auto p = appc::spec::parse_pod_manifest(pod);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().diagnostics[0].message.find("NUL") != std::string::npos);
 }

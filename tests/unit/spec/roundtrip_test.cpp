@@ -52,8 +52,7 @@ public:
     std::string s;
     int n = num(0, max_len);
     for (int i = 0; i < n; ++i) s += pieces[num(0, std::size(pieces) - 1)];
-    if (coin() && coin()) s += std::string(1, '\0');
-    return s;
+    return s;   // never a NUL: an escaped \u0000 is refused (hostile_test.cpp)
   }
   std::string nonempty_text() {
     std::string s = text();
@@ -315,11 +314,11 @@ TEST_CASE("spec 71: canonical form: pod key order; apps always written; volume o
 TEST_CASE("spec 9: canonical form: strings are escaped as JSON requires, UTF-8 kept verbatim") {
   ImageManifest m;
   m.name = "example.com/app";
-  m.annotations.push_back({"authors", std::string("q\" b\\ s/ \b\f\n\r\t \x01\x1f\x7f \0 \xc3\xa9", 23)});
+  m.annotations.push_back({"authors", std::string("q\" b\\ s/ \b\f\n\r\t \x01\x1f\x7f \xc3\xa9", 21)});
   std::string s = serialize(m);
   CHECK(s.find(R"("value":"q\" b\\ s/ \b\f\n\r\t \u0001\u001F)"
                "\x7f"
-               R"( \u0000 )"
+               " "
                "\xc3\xa9\"") != std::string::npos);
   check_round_trip(m);
 }
