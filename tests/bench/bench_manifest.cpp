@@ -125,9 +125,15 @@ int main(int argc, char **argv) {
     }
     Measure p = measure(doc, false, seconds, sink);
     Measure ps = measure(doc, true, seconds, sink);
+#ifdef NDEBUG
+    const bool assertions = false;
+#else
+    const bool assertions = true;   // e.g. meson's debugoptimized: RapidJSON's asserts are on
+#endif
     std::printf("{\"mode\":\"memory\",\"file\":\"%s\",\"bytes\":%zu,\"parse_validate_ns\":%.1f,"
-                "\"parse_validate_serialize_ns\":%.1f,\"iterations\":%ld}\n",
-                f, doc.size(), p.ns_per_op, ps.ns_per_op, p.iterations + ps.iterations);
+                "\"parse_validate_serialize_ns\":%.1f,\"iterations\":%ld,\"assertions\":%s}\n",
+                f, doc.size(), p.ns_per_op, ps.ns_per_op, p.iterations + ps.iterations,
+                assertions ? "true" : "false");
   }
   // From files, in the order given (each file read, parsed, serialized);
   // the best of three passes, like the reference's best of three runs.

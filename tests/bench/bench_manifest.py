@@ -173,7 +173,8 @@ def main():
         large = large_manifest()
         # Keep the large manifest's copies to about 100 MB on disk.
         cases.append(("large", large, max(10, min(args.copies, (100 << 20) // len(large)))))
-        print("libappc vs reference (%s)" % (actool or "not found: set APPC_REFKIT"))
+        print("libappc vs reference (%s); load average %s" % (actool or "not found: set APPC_REFKIT",
+                                                               " ".join("%.2f" % x for x in os.getloadavg())))
         for name, text, copies in cases:
             paths = make_copies(work, name, text, copies)
             memory, files = run_ours(args.bench, paths, args.seconds)
@@ -193,7 +194,9 @@ def main():
             for p in paths:
                 os.unlink(p)
 
-            print("\n%s manifest (%d bytes, %d copies):" % (name, row["bytes"], copies))
+            row["assertions"] = memory.get("assertions")
+            print("\n%s manifest (%d bytes, %d copies; libappc built with assertions %s):" % (
+                name, row["bytes"], copies, "on" if row["assertions"] else "off"))
             print("  libappc parse+validate (memory)            %10s/manifest" % fmt_ns(row["ours_parse_validate_ns"]))
             print("  libappc parse+validate+serialize (memory)  %10s/manifest" %
                   fmt_ns(row["ours_parse_validate_serialize_ns"]))

@@ -38,8 +38,9 @@ _SEMVER = re.compile(
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z"
 )
 SPEC_VERSION = (0, 8, 11)
-# Volume mode: an octal permission string like "0755" (spec/pods.md).
-VOLUME_MODE = re.compile(r"[0-7]{3,4}\Z")
+# Volume mode: an octal permission string of 1 to 4 digits like "0755"
+# (spec/pods.md; docs/manifests.md).
+VOLUME_MODE = re.compile(r"[0-7]{1,4}\Z")
 
 KNOWN_ISOLATORS = (
     "resource/cpu",
@@ -412,6 +413,196 @@ def p_duplicate_keys(w):
     return out
 
 
+# ---- further decisions of docs/manifests.md and docs/conformance.md
+
+# Members libappc requires (docs/manifests.md, "Rules" and "Always written").
+REQUIRED_MEMBERS = {
+    "image": ("acKind", "acVersion", "name"), "pod": ("acVersion", "acKind", "apps"), "app": ("user", "group"),
+    "runtime_app": ("name", "image"), "label": ("name", "value"), "annotation": ("name", "value"),
+    "pod_annotation": ("name", "value"), "app_annotation": ("name", "value"), "env": ("name", "value"),
+    "event_handler": ("name",), "mount_point": ("name", "path"), "port": ("name", "protocol", "port"),
+    "dependency": ("imageName",), "volume": ("name", "kind"), "mount": ("volume", "path"),
+    "exposed_port": ("name", "hostPort"), "isolator": ("name", "value"),
+}
+# Of those, the ones the reference never checks when absent (beyond the
+# brief's list in REQUIRED_UNCHECKED_BY_REF): names and values of labels,
+# annotations and environment entries, and a pod app's image.
+REQUIRED_ABSENT_RULE = {
+    "label": ("name", "value"), "annotation": ("name", "value"), "pod_annotation": ("name", "value"),
+    "app_annotation": ("name", "value"), "env": ("name", "value"), "runtime_app": ("image",),
+}
+IPV4_DOTTED_QUAD = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                              r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z")
+LEAP_SECOND = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T][0-9]{2}:[0-9]{2}:)60((?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2}))\Z")
+
+
+def is_http_url(s):
+    """libappc's check (lib/spec/identifiers.cpp): http or https (any case),
+    "://", a non-empty host not starting with ':', no space or control character."""
+    low = s.lower()
+    if low.startswith("https://"):
+        rest = s[8:]
+    elif low.startswith("http://"):
+        rest = s[7:]
+    else:
+        return False
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in s):
+        return False
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    host = authority.rsplit("@", 1)[-1]
+    return host != "" and not host.startswith(":")
+
+
+def _members(w, objtypes):
+    for path, obj, objtype in w.schema_objects:
+        if objtype in objtypes:
+            yield path, obj, objtype
+
+
+def p_required_member(w):
+    out = []
+    for path, obj, objtype in w.schema_objects:
+        for f in REQUIRED_MEMBERS.get(objtype, ()):
+            vals = obj.get_all(f)
+            if (vals and all(v is None for v in vals)) or (not vals and f in REQUIRED_ABSENT_RULE.get(objtype, ())):
+                out.append(join(path, f))
+    return out
+
+
+def p_null_list_element(w):
+    out = []
+    stack = [(w.doc, "")]
+    while stack:
+        n, p = stack.pop()
+        if isinstance(n, Obj):
+            stack.extend((v, join(p, k)) for k, v in n.items)
+        elif isinstance(n, list):
+            for i, v in enumerate(n):
+                ip = "%s[%d]" % (p, i)
+                if v is None:
+                    out.append(ip)
+                stack.append((v, ip))
+    return out
+
+
+def p_null_map_value(w):
+    out = []
+    for p, v in w.of("map"):
+        if isinstance(v, Obj):
+            out.extend(join(p, k) for k, x in v.items if x is None)
+    return out
+
+
+def p_nul_in_string(w):
+    out = []
+    stack = [(w.doc, "")]
+    while stack:
+        n, p = stack.pop()
+        if isinstance(n, Obj):
+            for k, v in n.items:
+                if "\x00" in k:
+                    out.append(join(p, k))
+                stack.append((v, join(p, k)))
+        elif isinstance(n, list):
+            stack.extend((v, "%s[%d]" % (p, i)) for i, v in enumerate(n))
+        elif isinstance(n, str) and "\x00" in n:
+            out.append(p)
+    return out
+
+
+def _int(v):
+    return v.int_value() if isinstance(v, Num) else None
+
+
+def p_integer_ranges(w):
+    out = []
+    for p, v in w.of("gid"):
+        if _int(v) is not None and _int(v) > 0xFFFFFFFF:
+            out.append(p)
+    for path, obj, _ in _members(w, ("volume",)):
+        for f in ("uid", "gid"):
+            for v in obj.get_all(f):
+                if _int(v) is not None and not (-(1 << 31) <= _int(v) <= 0xFFFFFFFF):
+                    out.append(join(path, f))
+    for path, obj, _ in _members(w, ("port",)):
+        ports = [_int(v) for v in obj.get_all("port")]
+        for v in obj.get_all("count"):
+            c = _int(v)
+            if c is None:
+                continue
+            if not (1 <= c <= 65535) or any(pt is not None and 1 <= pt <= 65535 and pt + c - 1 > 65535
+                                               for pt in ports):
+                out.append(join(path, "count"))
+    return out
+
+
+def _annotation_values(w, name):
+    for path, obj, _ in _members(w, ("annotation", "pod_annotation", "app_annotation")):
+        names = obj.get_all("name")
+        if names and names[0] == name:
+            for v in obj.get_all("value")[:1]:
+                if isinstance(v, str):
+                    yield join(path, "value"), obj, v
+
+
+def p_http_url(w):
+    return [p for name in ("homepage", "documentation") for p, _, v in _annotation_values(w, name)
+            if not is_http_url(v)]
+
+
+def p_systemd_notify(w):
+    return [p for p, _, v in _annotation_values(w, "appc.io/executor/supports-systemd-notify")
+            if v not in ("true", "false")]
+
+
+def p_host_ip(w):
+    out = []
+    for path, obj, _ in _members(w, ("exposed_port",)):
+        for v in obj.get_all("hostIP"):
+            if isinstance(v, str) and not IPV4_DOTTED_QUAD.match(v):
+                out.append(join(path, "hostIP"))
+    return out
+
+
+def p_path_whitelist(w):
+    out = []
+    for path, obj, _ in _members(w, ("image",)):
+        for lst in obj.get_all("pathWhitelist"):
+            for i, v in enumerate(lst if isinstance(lst, list) else []):
+                if isinstance(v, str) and not v.startswith("/"):
+                    out.append("%s[%d]" % (join(path, "pathWhitelist"), i))
+    return out
+
+
+def p_working_directory(w):
+    return [join(path, "workingDirectory") for path, obj, _ in _members(w, ("app",))
+            if "" in [v for v in obj.get_all("workingDirectory") if isinstance(v, str)]]
+
+
+def p_leap_second(w):
+    return [p for p, _, v in _annotation_values(w, "created") if LEAP_SECOND.match(v)]
+
+
+def r_leap_second(w):
+    for _, obj, v in _annotation_values(w, "created"):
+        m = LEAP_SECOND.match(v)
+        if m:
+            for item in obj.items:
+                if item[0] == "value" and item[1] == v:
+                    item[1] = m.group(1) + "59" + m.group(2)
+
+
+def utf8_rule_paths(data):
+    """docs/manifests.md, Parsing 2: the text must be well-formed UTF-8 (no
+    overlong forms, no encoded surrogates, nothing above U+10FFFF) without
+    NUL bytes; the reference reads bad bytes as U+FFFD."""
+    try:
+        data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return [""]
+    return [""] if b"\x00" in data else []
+
+
 # ---- isolators (docs/isolators.md, "Differences from the reference")
 
 APP_ONLY_ISOLATORS = (
@@ -517,8 +708,19 @@ def p_isolator_value_syntax(w):
                         out.append(join(vp, f))
         elif name == "os/unix/sysctl":
             for k, x in v.items:
-                if not SYSCTL_NAME.match(k) or (isinstance(x, str) and "\x00" in x):
+                if not SYSCTL_NAME.match(k) or x is None or (isinstance(x, str) and "\x00" in x):
                     out.append(join(vp, k))
+    return out
+
+
+def p_isolator_fields_required(w):
+    out = []
+    for path, _, lst in w.isolator_lists:
+        for i, iso in enumerate(lst):
+            if isinstance(iso, Obj):
+                for f in ("name", "value"):
+                    if all(v is None for v in iso.get_all(f)):
+                        out.append("%s[%d].%s" % (path, i, f))
     return out
 
 
@@ -595,12 +797,16 @@ RULES = [
          "two pod ports share a name (the reference does not check)",
          p_pod_port_names_unique, spec="79"),
     Rule("volume-mode-octal", OURS_STRICTER,
-         "a volume mode is not an octal permission string of 3 or 4 digits (the reference keeps any string)",
+         "a volume mode is not an octal permission string of 1 to 4 digits (the reference keeps any string)",
          p_volume_mode, spec="78"),
     Rule("pod-annotation-ac-name", OURS_STRICTER,
          "an annotation name in a pod manifest (pod annotations, pod app annotations) is not an AC Name "
          "(the reference uses AC Identifier)",
          p_pod_annotation_name, spec="9"),
+    Rule("isolator-fields-required", OURS_STRICTER,
+         "an isolator object lacks name or value (absent or null), whatever its name and scope (the "
+         "reference panics on a known name without value, and accepts the rest at pod level)",
+         p_isolator_fields_required, spec="6"),
     Rule("isolator-app-only-at-pod", OURS_STRICTER,
          "a pod's own isolator list holds an app-only isolator (capabilities, no-new-privileges, seccomp, "
          "cpu-shares, oom-score-adj); the reference checks nothing at pod level",
@@ -620,7 +826,7 @@ RULES = [
     Rule("isolator-value-syntax", OURS_STRICTER,
          "a capability name is not CAP_[A-Z0-9_]+, a seccomp entry is neither a syscall name nor an "
          "@scope/name wildcard (or an undefined @appc.io/ one), a sysctl name is not dotted/slashed "
-         "[A-Za-z0-9_-] parts or its value holds NUL, a selinux field holds a control character",
+         "[A-Za-z0-9_-] parts or its value is null or holds NUL, a selinux field holds a control character",
          p_isolator_value_syntax, spec="29, 31-35"),
     Rule("quantity-K-suffix", REF_STRICTER,
          "a quantity uses the decimal suffix K the spec text lists (Kubernetes, hence the reference, only "
@@ -630,6 +836,44 @@ RULES = [
          "a quantity's exponent does not fit in int64: libappc saturates the value, the reference rejects; "
          "repair: the quantity becomes \"1\"",
          p_quantity_exponent_overflow, r_quantity_exponent_overflow, spec="27"),
+    Rule("required-member", OURS_STRICTER,
+         "docs/manifests.md: a member libappc requires is null, or a label/annotation/environment name or "
+         "value or a pod app's image is absent (the reference reads them as empty)",
+         p_required_member, spec="8, 9, 11, 73"),
+    Rule("null-list-element", OURS_STRICTER,
+         "docs/manifests.md: a list element is null (a wrong type here; the reference decodes a zero value)",
+         p_null_list_element, spec="46"),
+    Rule("null-map-value", OURS_STRICTER,
+         "docs/manifests.md: a userAnnotations/userLabels value is null (\"objects of strings\"; the "
+         "reference decodes \"\")",
+         p_null_map_value, spec="10, 80"),
+    Rule("nul-in-string", OURS_STRICTER,
+         "docs/manifests.md: a string or key holds U+0000 (refused: no C string can carry it)",
+         p_nul_in_string, spec="46"),
+    Rule("integer-ranges", OURS_STRICTER,
+         "docs/manifests.md: supplementaryGIDs above 2^32-1, a volume uid/gid outside -2^31..2^32-1, a port "
+         "count of 0 (the reference makes it 1), above 65535 or past port 65535 (the reference's check wraps)",
+         p_integer_ranges, spec="13, 17, 78"),
+    Rule("http-url", OURS_STRICTER,
+         "docs/manifests.md: a homepage/documentation annotation is not http(s):// with a host and without "
+         "spaces or control characters (the reference only checks the scheme)",
+         p_http_url, spec="9"),
+    Rule("systemd-notify-bool", OURS_STRICTER,
+         "docs/conformance.md: appc.io/executor/supports-systemd-notify is not \"true\" or \"false\"",
+         p_systemd_notify, spec="9"),
+    Rule("host-ip-dotted-quad", OURS_STRICTER,
+         "docs/conformance.md: a pod port hostIP is not an IPv4 dotted quad (no leading zeros)",
+         p_host_ip, spec="79"),
+    Rule("path-whitelist-absolute", OURS_STRICTER,
+         "docs/conformance.md: a pathWhitelist entry is not an absolute path",
+         p_path_whitelist, spec="20"),
+    Rule("working-directory-empty", OURS_STRICTER,
+         "docs/manifests.md: workingDirectory is \"\" (not an absolute path; the reference reads it as absent)",
+         p_working_directory, spec="14"),
+    Rule("leap-second", REF_STRICTER,
+         "docs/manifests.md: a created timestamp has second 60 (RFC 3339 allows a leap second, Go does not); "
+         "repair: second 59",
+         p_leap_second, r_leap_second, spec="7"),
     Rule("case-sensitive-keys", None,
          "a schema object has a key that differs from a field name only by case (Go folding, incl. "
          "U+017F/U+212A): libappc ignores it as unknown, the reference uses it as that field",
@@ -676,6 +920,9 @@ def findings(data, direction):
         d = depth_rule_paths(data)
         if d:
             out["depth-limit"] = d
+        u = utf8_rule_paths(data)
+        if u:
+            out["utf8-strict"] = u
     return out
 
 
@@ -718,3 +965,39 @@ def repair_ref_stricter(data):
     for rid in held:
         RULE_BY_ID[rid].repair(Walk(doc))
     return held, dump(doc)
+
+
+def selftest():
+    """Checks of the classification machinery itself, run before each test
+    (a predicate that explains too much would hide bugs)."""
+    img = '{"acKind":"ImageManifest","acVersion":"0.8.11","name":%s%s}'
+
+    def ours(*paths):
+        return {"v": "invalid", "code": "invalid", "diags": [{"path": p, "msg": "x"} for p in paths]}
+
+    def expect(cond, what):
+        if not cond:
+            raise AssertionError("deviations.py self-test: " + what)
+
+    doc = (img % ('"a..b"', '')).encode()
+    expect(explain_ours_stricter(doc, ours("name"))[0], "a..b explains a finding at name")
+    expect(not explain_ours_stricter(doc, ours("name", "labels[0].name"))[0],
+           "a..b does not explain a finding elsewhere")
+    doc = (img % ('"a"', ',"labels":[{"name":"os","name":"x","value":"linux"},{"name":"arch","value":"y"}]')).encode()
+    expect(explain_ours_stricter(doc, ours("labels[0].name", "labels[1].value"))[0],
+           "a repeated key explains findings in its list")
+    expect(not explain_ours_stricter(doc, ours("labels[0].name", "name"))[0],
+           "a repeated key does not explain findings outside its list")
+    doc = (img % ('"a"', ',"app":{"User":"0","group":"0"}')).encode()
+    expect(explain_ours_stricter(doc, ours("app.user"))[0], "a case-folded key explains its field")
+    expect(not explain_ours_stricter(doc, ours("app.group"))[0], "a case-folded key explains only its field")
+    doc = (img % ('"a"', ',"app":{"user":"0","group":"0","isolators":[{"name":"example.com/x","value":1}]}')).encode()
+    held, repaired = repair_ref_stricter(doc)
+    expect(held == ["unknown-isolator-valid"] and b"example.com/x" not in repaired,
+           "the unknown-isolator repair drops exactly the unknown isolator")
+    doc = (img % ('"a"', ',"app":{"user":"0","group":"0","isolators":[{"name":"resource/cpu","value":{}}]}')).encode()
+    expect(repair_ref_stricter(doc) == ([], None), "a known isolator needs no repair")
+    expect(not findings(b'{"acKind":"ImageManifest"', OURS_STRICTER), "no rule holds on a broken document")
+    doc = b'{"acKind":"PodManifest","isolators":[{}]}'
+    expect(set(findings(doc, OURS_STRICTER)["isolator-fields-required"]) == {"isolators[0].name", "isolators[0].value"},
+           "an empty isolator lacks name and value")

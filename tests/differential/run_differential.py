@@ -7,8 +7,9 @@ Environment:
   APPC_REFKIT      reference toolkit folder (bin/actool), default /tmp/refkit; absent: skip (77)
   APPC_TEST_DATA   tests/data (the corpus is conformance/manifests)
   APPC_DIFF_SEED   seed of the mutations (printed; random when unset)
-  APPC_DIFF_COUNT  number of mutated documents (default 5000)
-  APPC_DIFF_MINIMISE_SECONDS  time budget for minimising each failure (default 30)
+  APPC_DIFF_COUNT  number of mutated documents (default 10000)
+  APPC_DIFF_MINIMISE_SECONDS  time budget for minimising each failure group (default 20; 240 in all)
+  APPC_DIFF_DOC_TIMEOUT       seconds a driver may take on one document (default 20)
 
 Steps: (1) build the batch reference driver refdriver.go (Go, GOPATH mode over
 Debian's golang-github-appc-spec-dev, the sources actool is built from) and
@@ -36,11 +37,12 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 
 import deviations  # noqa: E402
 from deviations import OURS_STRICTER, REF_STRICTER  # noqa: E402
-from jsonmodel import Obj, copy, dump, parse, Style  # noqa: E402
+from jsonmodel import Obj, copy, dump, parse  # noqa: E402
 from mutate import Mutator  # noqa: E402
 
 SKIP = 77
@@ -506,11 +508,13 @@ def main():
 
     seed_env = os.environ.get("APPC_DIFF_SEED")
     seed = int(seed_env) if seed_env else random.SystemRandom().randrange(1 << 32)
-    count = int(os.environ.get("APPC_DIFF_COUNT", "5000"))
-    budget = float(os.environ.get("APPC_DIFF_MINIMISE_SECONDS", "30"))
+    count = int(os.environ.get("APPC_DIFF_COUNT", "10000"))
+    budget = float(os.environ.get("APPC_DIFF_MINIMISE_SECONDS", "20"))
+    total_deadline = None
     log("differential: seed %d (rerun with APPC_DIFF_SEED=%d), %d mutations, reference %s" % (seed, seed, count,
                                                                                                actool))
 
+    deviations.selftest()
     ours = StreamDriver([args.ours], parse_ours)
     refbin = build_refdriver(workdir)
     ref = StreamDriver([refbin], parse_ref) if refbin else ActoolDriver(actool, workdir)
@@ -581,12 +585,28 @@ def main():
         len(corpus), sum(1 for o in res if o.status == "agree"), n_dev,
         sum(1 for f in failures if f[0] == "corpus")))
 
+    # (2b) The reproducers of past findings (tests/data/differential): each
+    # must now agree, or differ only as documented.
+    repro_dir = os.path.join(data_dir, "differential")
+    repros = load_corpus(repro_dir) if os.path.isdir(repro_dir) else []
+    settled = []   # reproducers that pass now seed the mutations
+    if repros:
+        res = comp.run([d for _, d in repros])
+        for (name, d), o in zip(repros, res):
+            if o.status == "FAIL":
+                failures.append(("reproducer", o, "tests/data/differential/%s: %s" % (name, o.detail)))
+            else:
+                settled.append((name, d))
+        log("reproducers: %d files, %d still unexplained" % (
+            len(repros), sum(1 for o in res if o.status == "FAIL")))
+
     # (3) Mutations.
     rng = random.Random(seed)
     seeds = corpus[:]
     ace_dir = os.path.join(data_dir, "conformance", "ace")
     if os.path.isdir(ace_dir):
         seeds += [("ace/" + f, d) for f, d in load_corpus(ace_dir)]
+    seeds += [("differential/" + f, d) for f, d in settled]
     models = [parse(d) for _, d in seeds]
     mut = Mutator(rng, [m for m in models if m is not None])
     docs, ops, origin = [], [], []
@@ -631,8 +651,10 @@ def main():
         log("\n[%d] %s, %d case(s): %s" % (n + 1, where, len(members), detail))
         if o is None:
             continue
-        if where == "mutation" and n < 25:
-            m = minimise(comp, o, budget)
+        if total_deadline is None:
+            total_deadline = time.time() + 12 * budget
+        if where == "mutation" and n < 25 and time.time() < total_deadline:
+            m = minimise(comp, o, min(budget, total_deadline - time.time()))
         else:
             m = o
         log("    from %s via %s" % (o.seed, "; ".join(o.ops or []) or "-"))

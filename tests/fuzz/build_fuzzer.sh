@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# build_fuzzer.sh CXX OUTPUT DEPFILE SOURCE_ROOT SOURCE...
+# build_fuzzer.sh CXX OUTPUT DEPFILE SOURCE_ROOT BUILD_ROOT PKGS FUZZ_SOURCE CORE_SOURCE...
 # Compiles the fuzz target and the core library sources (the same list as
-# appc_core, passed by tests/fuzz/meson.build) with clang++ and libFuzzer,
-# ASan and UBSan, into OUTPUT, and writes a Makefile depfile of every header
-# used so that ninja rebuilds when any of them changes.
+# appc_core, passed by tests/fuzz/meson.build) with clang++, libFuzzer, ASan and
+# UBSan. The core objects go into a static archive, so the target links only
+# what it uses; PKGS (comma-separated pkg-config names: the pkg-config
+# dependencies of appc_core) give the compile and link flags. Writes a Makefile
+# depfile of every source and header used, so ninja rebuilds on any change.
 set -euo pipefail
-cxx=$1 out=$2 depfile=$3 src=$4
-shift 4
+cxx=$1 out=$2 depfile=$3 src=$4 build=$5 pkgs=${6//,/ } fuzz_src=$7
+shift 7
 objdir="$out.objs"
 rm -rf "$objdir"
 mkdir -p "$objdir"
+# shellcheck disable=SC2086
+pkg_cflags=$(pkg-config --cflags $pkgs) pkg_libs=$(pkg-config --libs $pkgs)
+# shellcheck disable=SC2206
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer
   -fsanitize=fuzzer-no-link,address,undefined
   -D_GNU_SOURCE -DRAPIDJSON_HAS_STDSTRING=1
-  -I"$src/lib" -I"$src/include" -Wall -Wextra)
+  -I"$src/lib" -I"$src/include" -I"$build/include" $pkg_cflags -Wall -Wextra)
+jobs=$(nproc 2>/dev/null || echo 1)
+[ "$jobs" -gt 2 ] && jobs=2
 pids=() objs=()
-jobs=$(( $(nproc 2>/dev/null || echo 2) > 2 ? 2 : $(nproc 2>/dev/null || echo 1) ))
 i=0
-for f in "$@"; do
+for f in "$fuzz_src" "$@"; do
   o="$objdir/$i-$(basename "${f%.*}").o"
   objs+=("$o")
   "$cxx" "${flags[@]}" -MMD -MF "$o.d" -c "$f" -o "$o" &
@@ -29,7 +35,9 @@ for f in "$@"; do
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
-"$cxx" -fsanitize=fuzzer,address,undefined "${objs[@]}" -o "$out"
+ar rcs "$objdir/libcore.a" "${objs[@]:1}"
+# shellcheck disable=SC2086
+"$cxx" -fsanitize=fuzzer,address,undefined "${objs[0]}" "$objdir/libcore.a" $pkg_libs -pthread -o "$out"
 # One depfile for OUTPUT: every prerequisite any object named, on one line.
 deps=$(cat "$objdir"/*.d | sed -e 's/^[^:]*://' -e 's/\\$//' | tr ' \t' '\n\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
 printf '%s: %s\n' "$out" "$deps" > "$depfile"

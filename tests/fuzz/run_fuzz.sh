@@ -5,7 +5,7 @@
 # fails on any crash, sanitizer report, broken invariant, timeout or OOM and
 # prints the input that caused it.
 set -uo pipefail
-fuzzer=$1 work=$2
+fuzzer=$(realpath "$1") work=$(realpath -m "$2")
 shift 2
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 seconds=${APPC_FUZZ_SECONDS:-60}
@@ -22,10 +22,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp}
 
 show_artifacts() {
-  for a in "$work"/artifacts/*; do
+  for a in $(ls "$work"/artifacts/* 2>/dev/null | head -20); do
     [ -f "$a" ] || continue
     echo "--- reproducer $a ($(stat -c %s "$a") bytes; rerun: $fuzzer $a)"
-    head -c 2000 "$a" | od -c | head -40
+    head -c 3000 "$a" | cat -v; echo
   done
 }
 
@@ -39,13 +39,17 @@ if [ -n "$regs" ]; then
 fi
 
 echo "== fuzzing for ${seconds}s from $nseeds seed documents"
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-  -dict="$here/manifest.dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+# Fork mode keeps fuzzing after a failure, so one run reports every distinct
+# failing input it finds (each saved under artifacts/), not just the first.
+"$fuzzer" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  -dict="$here/manifest.dict" -artifact_prefix="$work/artifacts/" \
   "$work/corpus"
 rc=$?
-if [ $rc -ne 0 ]; then
-  echo "FAIL: the fuzzer found a failing input (exit $rc)"
+nart=$(find "$work/artifacts" -type f | wc -l)
+if [ $rc -ne 0 ] || [ "$nart" -gt 0 ]; then
+  echo "FAIL: the fuzzer found $nart failing input(s) (exit $rc)"
   show_artifacts
   exit 1
 fi
-echo "PASS: no crash in ${seconds}s; corpus grew to $(find "$work/corpus" -type f | wc -l) inputs"
+echo "PASS: no failure in ${seconds}s; corpus grew to $(find "$work/corpus" -type f | wc -l) inputs"
