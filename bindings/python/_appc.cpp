@@ -517,6 +517,224 @@ py::tuple decode_isolator(const std::string &name, const std::string &value_json
   return py::make_tuple(t[0], t[1], isolator_typed(iso));
 }
 
+// ---------------------------------------------------------------------------
+// ACI images
+//
+// Every call below reads or writes files: the GIL is released for its whole
+// length. Progress reports come back through ProgressBridge, which takes the
+// GIL again for each report. It always runs, with or without a Python
+// callback, so that Ctrl-C (a signal handler that raises KeyboardInterrupt,
+// run by PyErr_CheckSignals on the main thread) cancels the operation; the
+// library then removes what it had written, and the exception is raised once
+// the call has returned.
+
+// A path from Python (os.fsencode()d by appc/_image.py): bytes without NUL.
+std::string path_arg(const py::bytes &b, const char *what) {
+  std::string s = b;
+  c_str(s, what);
+  return s;
+}
+
+class ProgressBridge {
+public:
+  explicit ProgressBridge(py::object fn) : fn_(std::move(fn)) {}
+  ProgressBridge(const ProgressBridge &) = delete;
+  ProgressBridge &operator=(const ProgressBridge &) = delete;
+  // Runs with the GIL held (the binding's frame): drops an exception never raised.
+  ~ProgressBridge() {
+    Py_XDECREF(type_);
+    Py_XDECREF(value_);
+    Py_XDECREF(tb_);
+  }
+
+  // appc_progress_cb. No C++ exception may leave it: only the C API is used.
+  static int callback(const appc_progress *p, void *payload) noexcept {
+    auto *self = static_cast<ProgressBridge *>(payload);
+    py::gil_scoped_acquire gil;
+    if (self->type_ != nullptr) return 1;
+    if (PyErr_CheckSignals() != 0) return self->keep_exception();
+    if (self->fn_.is_none()) return 0;
+    PyObject *r = PyObject_CallFunction(self->fn_.ptr(), "sKKK", p->phase, static_cast<unsigned long long>(p->bytes_in),
+                                        static_cast<unsigned long long>(p->bytes_out),
+                                        static_cast<unsigned long long>(p->entries));
+    if (r == nullptr) return self->keep_exception();
+    bool cancel = r == Py_False;   // `return False` cancels; None, True or anything else goes on
+    Py_DECREF(r);
+    return cancel ? 1 : 0;
+  }
+
+  // After the call, with the GIL held: the callback's exception, if any, wins
+  // over the library's APPC_ECANCELLED.
+  void raise_pending() {
+    if (type_ == nullptr) return;
+    PyErr_Restore(type_, value_, tb_);
+    type_ = value_ = tb_ = nullptr;
+    throw py::error_already_set();
+  }
+
+private:
+  int keep_exception() noexcept {
+    PyErr_Fetch(&type_, &value_, &tb_);
+    return 1;
+  }
+
+  py::object fn_;
+  PyObject *type_ = nullptr, *value_ = nullptr, *tb_ = nullptr;
+};
+
+// Runs a status-returning image call without the GIL, then raises the
+// callback's exception or the library's error.
+template <class F> void check_image_call(ProgressBridge &bridge, F &&call) {
+  int rc;
+  ErrorCopy err;
+  {
+    py::gil_scoped_release nogil;
+    rc = call();
+    if (rc < 0) err = ErrorCopy::last();
+  }
+  bridge.raise_pending();
+  if (rc < 0) raise_error(err);
+}
+
+struct Limits {
+  uint64_t max_bytes = 0, max_entries = 0, max_manifest_bytes = 0;
+};
+
+struct OwnedImage {
+  appc_image *p = nullptr;
+  OwnedImage() = default;
+  OwnedImage(const OwnedImage &) = delete;
+  OwnedImage &operator=(const OwnedImage &) = delete;
+  ~OwnedImage() { appc_image_free(p); }
+};
+
+py::object compression_text(appc_compression c) {
+  const char *n = appc_compression_name(c);
+  return n ? py::object(py::str(n)) : py::object(py::none());
+}
+
+// appc_image_open: everything the image holds, as plain values; "manifest" is
+// an owned ImageManifestHandle (a clone: the image is freed on return).
+py::dict image_open(const py::bytes &path_b, uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes,
+                    py::object progress) {
+  std::string path = path_arg(path_b, "path");
+  ProgressBridge bridge(std::move(progress));
+  appc_image_read_options opts = APPC_IMAGE_READ_OPTIONS_INIT;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  OwnedImage img;
+  check_image_call(bridge, [&] { return appc_image_open(&img.p, path.c_str(), &opts); });
+  appc_image_manifest *m = nullptr;
+  check([&] { return appc_image_manifest_clone(&m, appc_image_get_manifest(img.p)); });
+  py::object handle = py::cast(new ImageManifest(m), py::return_value_policy::take_ownership);
+  size_t raw_len = 0;
+  const char *raw = appc_image_raw_manifest(img.p, &raw_len);
+  py::dict d;
+  d["id"] = text(appc_image_id(img.p));
+  d["compression"] = compression_text(appc_image_compression(img.p));
+  d["tar_size"] = appc_image_tar_size(img.p);
+  d["archive_size"] = appc_image_archive_size(img.p);
+  d["entries"] = appc_image_entry_count(img.p);
+  d["raw_manifest"] = py::bytes(raw ? raw : "", raw_len);
+  d["manifest"] = handle;
+  return d;
+}
+
+void image_validate(const py::bytes &path_b, uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes,
+                    py::object progress) {
+  std::string path = path_arg(path_b, "path");
+  ProgressBridge bridge(std::move(progress));
+  appc_image_read_options opts = APPC_IMAGE_READ_OPTIONS_INIT;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  check_image_call(bridge, [&] { return appc_image_validate_file(path.c_str(), &opts); });
+}
+
+py::dict image_extract(const py::bytes &path_b, const py::bytes &dir_b, bool rootfs_only, bool preserve_owners,
+                       uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes,
+                       const std::optional<std::string> &expect_id, py::object progress) {
+  std::string path = path_arg(path_b, "path"), dir = path_arg(dir_b, "dir");
+  std::string expect = expect_id ? *expect_id : std::string();
+  if (expect_id) c_str(expect, "expect_id");
+  ProgressBridge bridge(std::move(progress));
+  appc_extract_options opts = APPC_EXTRACT_OPTIONS_INIT;
+  opts.rootfs_only = rootfs_only;
+  opts.preserve_owners = preserve_owners;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  opts.expect_id = expect_id ? expect.c_str() : nullptr;
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  appc_extract_stats st = APPC_EXTRACT_STATS_INIT;
+  check_image_call(bridge, [&] { return appc_image_extract(path.c_str(), dir.c_str(), &opts, &st); });
+  py::dict d;
+  d["id"] = text(st.id);
+  d["compression"] = compression_text(st.compression);
+  d["archive_size"] = st.archive_size;
+  d["tar_size"] = st.tar_size;
+  d["entries"] = st.entries;
+  d["files"] = st.files;
+  d["dirs"] = st.dirs;
+  d["symlinks"] = st.symlinks;
+  d["hardlinks"] = st.hardlinks;
+  d["devices"] = st.devices;
+  d["fifos"] = st.fifos;
+  d["skipped_devices"] = st.skipped_devices;
+  return d;
+}
+
+py::str image_build(const py::bytes &dir_b, const py::bytes &out_b, const std::string &compression, bool overwrite,
+                    bool owner_root, std::optional<int64_t> mtime, py::object progress) {
+  std::string dir = path_arg(dir_b, "dir"), out = path_arg(out_b, "out");
+  appc_build_options opts = APPC_BUILD_OPTIONS_INIT;
+  check([&] { return appc_compression_from_name(c_str(compression, "compression"), &opts.compression); });
+  opts.overwrite = overwrite;
+  opts.owner_root = owner_root;
+  opts.has_mtime = mtime.has_value();
+  opts.mtime = mtime.value_or(0);
+  ProgressBridge bridge(std::move(progress));
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  Buf id;
+  check_image_call(bridge, [&] { return appc_image_build(dir.c_str(), out.c_str(), &opts, &id.b); });
+  return text(id.b.ptr, id.b.size);
+}
+
+void image_render(const py::bytes &path_b, const std::optional<py::bytes> &deps_b, const py::bytes &dir_b,
+                  bool preserve_owners, uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes,
+                  py::object progress) {
+  std::string path = path_arg(path_b, "path"), dir = path_arg(dir_b, "dir");
+  std::string deps = deps_b ? path_arg(*deps_b, "deps_dir") : std::string();
+  appc_render_options opts = APPC_RENDER_OPTIONS_INIT;
+  opts.preserve_owners = preserve_owners;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  ProgressBridge bridge(std::move(progress));
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  check_image_call(bridge, [&] {
+    return appc_image_render(path.c_str(), deps_b ? deps.c_str() : nullptr, dir.c_str(), &opts);
+  });
+}
+
+py::list compression_names() {
+  py::list out;
+  for (int c = 0;; ++c) {
+    const char *n = appc_compression_name(static_cast<appc_compression>(c));
+    if (!n) break;
+    out.append(py::str(n));
+  }
+  return out;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_appc, mod) {
@@ -1062,4 +1280,24 @@ PYBIND11_MODULE(_appc, mod) {
              check([&] { return appc_pod_manifest_add_user_label(s.mut(), n.c_str(), v.c_str()); });
            })
       .def("clear_user_labels", [](PodManifest &s) { check([&] { return appc_pod_manifest_clear_user_labels(s.mut()); }); });
+
+  // ---- ACI images ------------------------------------------------------------
+  // Paths are bytes (os.fsencode); limits 0 mean the library's defaults;
+  // progress is None or callable(phase, bytes_in, bytes_out, entries).
+  mod.def("compression_names", &compression_names, "every appc_compression name, in enum order");
+  mod.def("image_open", &image_open, py::arg("path"), py::arg("max_bytes") = 0, py::arg("max_entries") = 0,
+          py::arg("max_manifest_bytes") = 0, py::arg("progress") = py::none(),
+          "appc_image_open(): dict of id, compression, tar_size, archive_size, entries, raw_manifest, manifest");
+  mod.def("image_validate", &image_validate, py::arg("path"), py::arg("max_bytes") = 0, py::arg("max_entries") = 0,
+          py::arg("max_manifest_bytes") = 0, py::arg("progress") = py::none(), "appc_image_validate_file()");
+  mod.def("image_extract", &image_extract, py::arg("path"), py::arg("dir"), py::arg("rootfs_only") = false,
+          py::arg("preserve_owners") = true, py::arg("max_bytes") = 0, py::arg("max_entries") = 0,
+          py::arg("max_manifest_bytes") = 0, py::arg("expect_id") = py::none(), py::arg("progress") = py::none(),
+          "appc_image_extract(): dict of the appc_extract_stats fields");
+  mod.def("image_build", &image_build, py::arg("dir"), py::arg("out"), py::arg("compression") = "none",
+          py::arg("overwrite") = false, py::arg("owner_root") = false, py::arg("mtime") = py::none(),
+          py::arg("progress") = py::none(), "appc_image_build(): the image ID");
+  mod.def("image_render", &image_render, py::arg("path"), py::arg("deps_dir"), py::arg("dir"),
+          py::arg("preserve_owners") = true, py::arg("max_bytes") = 0, py::arg("max_entries") = 0,
+          py::arg("max_manifest_bytes") = 0, py::arg("progress") = py::none(), "appc_image_render()");
 }

@@ -47,6 +47,7 @@ struct Command {
 // The verbs, one file each (cmd_<verb>.cpp).
 extern const Command kVersionCommand;
 extern const Command kManifestCommand;
+extern const Command kImageCommand;
 
 // "appc: <message>" on stderr; returns kExitError.
 int fail(const std::string &message);

@@ -18,6 +18,7 @@ using namespace cli;
 const Command *const kCommands[] = {
     &kVersionCommand,
     &kManifestCommand,
+    &kImageCommand,
 };
 
 void print_help() {

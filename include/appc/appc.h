@@ -1027,6 +1027,312 @@ APPC_EXTERN int appc_pod_manifest_clear_user_labels(appc_pod_manifest *pod);
 
 /**@}*/
 
+/* ------------------------------------------------------------------------------------------------ */
+/** @name ACI images: compression, progress, options
+ * App Container Images (spec sections 4-5: the archive layout, the image ID, dependencies). Every
+ * function here reads or writes files; docs/images-api.md has the long form.
+ */
+/**@{*/
+
+/**
+ * How an ACI file is compressed. Reading detects it from the first bytes (never from the file
+ * name); building takes it as an option. Stable numbers; new values are only appended.
+ */
+typedef enum appc_compression {
+  APPC_COMPRESSION_NONE = 0,    /**< a plain tar stream */
+  APPC_COMPRESSION_GZIP = 1,    /**< gzip (RFC 1952) */
+  APPC_COMPRESSION_BZIP2 = 2,   /**< bzip2 */
+  APPC_COMPRESSION_XZ = 3,      /**< xz */
+  APPC_COMPRESSION_ZSTD = 4     /**< zstd (RFC 8878); beyond the spec, read and written by libappc */
+} appc_compression;
+
+/**
+ * The name of a compression: "none", "gzip", "bzip2", "xz" or "zstd".
+ * @return a static string; NULL for a value that is not an ::appc_compression.
+ * Thread-safety: any.
+ */
+APPC_EXTERN const char *appc_compression_name(appc_compression compression);
+
+/**
+ * The compression named `name` (the inverse of appc_compression_name(); exact, lower case).
+ * @param[out] out the value; untouched on failure.
+ * @return APPC_OK; APPC_EINVALID for NULL arguments or an unknown name (the message lists the
+ *         known ones).
+ * Thread-safety: thread-local (the last error).
+ */
+APPC_EXTERN int appc_compression_from_name(const char *name, appc_compression *out);
+
+/** Length of an image ID, "sha512-" followed by 128 lower-case hex digits, without the NUL. */
+#define APPC_IMAGE_ID_LEN 135
+
+/**
+ * Where a long operation stands, handed to an ::appc_progress_cb. Filled by the library; `version`
+ * says which fields exist (fields are only appended), so a callback compiled against an older
+ * header reads the ones it knows.
+ */
+typedef struct appc_progress {
+  unsigned int version;   /**< APPC_PROGRESS_VERSION of the library that filled it */
+  uint64_t bytes_in;      /**< archive bytes consumed so far (compressed); build: tree bytes read */
+  uint64_t bytes_out;     /**< uncompressed tar bytes processed so far (read or written) */
+  uint64_t entries;       /**< archive entries processed so far */
+  const char *phase;      /**< "hash" (open, validate), "extract", "build" or "render"; never NULL */
+} appc_progress;
+
+#define APPC_PROGRESS_VERSION 1
+
+/**
+ * Progress callback of a long operation. It runs on the thread that made the call, about every MiB
+ * of data and every few hundred entries, never after the call has returned. It may call appc_
+ * functions that do not touch the files or objects of the running operation.
+ * @param p        the progress; borrowed for the duration of the callback.
+ * @param payload  the options' `progress_payload`, passed through untouched.
+ * @return 0 to continue; any other value cancels the operation, which then returns
+ *         APPC_ECANCELLED after removing what it had written.
+ */
+typedef int (*appc_progress_cb)(const appc_progress *p, void *payload);
+
+/**
+ * Options for reading an ACI: appc_image_open() and appc_image_validate_file().
+ * The limits bound what a hostile archive can make the library do; 0 means the default.
+ */
+typedef struct appc_image_read_options {
+  unsigned int version;         /**< APPC_IMAGE_READ_OPTIONS_VERSION */
+  uint64_t max_bytes;           /**< uncompressed tar bytes; APPC_ELIMIT beyond. 0: 64 GiB */
+  uint64_t max_entries;         /**< archive entries; APPC_ELIMIT beyond. 0: 4,000,000 */
+  uint64_t max_manifest_bytes;  /**< size of the `manifest` entry; APPC_ELIMIT beyond. 0: 16 MiB */
+  appc_progress_cb progress_cb; /**< NULL: no progress reports */
+  void *progress_payload;       /**< passed to progress_cb */
+} appc_image_read_options;
+
+#define APPC_IMAGE_READ_OPTIONS_VERSION 1
+#define APPC_IMAGE_READ_OPTIONS_INIT { APPC_IMAGE_READ_OPTIONS_VERSION, 0, 0, 0, NULL, NULL }
+
+/**
+ * Fill `opts` with the defaults of structure version `version`, limits spelled out.
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_image_read_options_init(appc_image_read_options *opts, unsigned int version);
+
+/** Options for appc_image_extract(). */
+typedef struct appc_extract_options {
+  unsigned int version;         /**< APPC_EXTRACT_OPTIONS_VERSION */
+  bool rootfs_only;             /**< extract the contents of rootfs/ into the directory (no manifest) */
+  bool preserve_owners;         /**< chown entries to the archive's uid/gid (default true; skipped
+                                     without CAP_CHOWN) */
+  uint64_t max_bytes;           /**< as appc_image_read_options */
+  uint64_t max_entries;         /**< as appc_image_read_options */
+  uint64_t max_manifest_bytes;  /**< as appc_image_read_options */
+  const char *expect_id;        /**< NULL, or the image ID the archive must have: checked while
+                                     streaming; on a mismatch APPC_EVERIFY and nothing stays */
+  appc_progress_cb progress_cb; /**< NULL: no progress reports (phase "extract") */
+  void *progress_payload;       /**< passed to progress_cb */
+} appc_extract_options;
+
+#define APPC_EXTRACT_OPTIONS_VERSION 1
+#define APPC_EXTRACT_OPTIONS_INIT { APPC_EXTRACT_OPTIONS_VERSION, false, true, 0, 0, 0, NULL, NULL, NULL }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (preserve_owners true, limits
+ * spelled out).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_extract_options_init(appc_extract_options *opts, unsigned int version);
+
+/**
+ * What appc_image_extract() did. The caller sets `version` (APPC_EXTRACT_STATS_INIT); the library
+ * fills the fields of that version and leaves the rest alone.
+ */
+typedef struct appc_extract_stats {
+  unsigned int version;                /**< APPC_EXTRACT_STATS_VERSION, set by the caller */
+  char id[APPC_IMAGE_ID_LEN + 1];      /**< the image ID, NUL-terminated */
+  appc_compression compression;        /**< detected compression */
+  uint64_t archive_size;               /**< bytes of the file */
+  uint64_t tar_size;                   /**< bytes of the uncompressed tar stream */
+  uint64_t entries;                    /**< archive entries read */
+  uint64_t files, dirs, symlinks, hardlinks, devices, fifos; /**< what was created, by type */
+  uint64_t skipped_devices;            /**< device nodes not created for lack of CAP_MKNOD */
+} appc_extract_stats;
+
+#define APPC_EXTRACT_STATS_VERSION 1
+#define APPC_EXTRACT_STATS_INIT { APPC_EXTRACT_STATS_VERSION, { 0 }, APPC_COMPRESSION_NONE, 0, 0, 0, \
+                                  0, 0, 0, 0, 0, 0, 0 }
+
+/** Options for appc_image_build(). */
+typedef struct appc_build_options {
+  unsigned int version;          /**< APPC_BUILD_OPTIONS_VERSION */
+  appc_compression compression;  /**< default APPC_COMPRESSION_NONE */
+  bool overwrite;                /**< replace an existing output file (default: APPC_EEXISTS) */
+  bool owner_root;               /**< store every entry as owned by 0:0 */
+  bool has_mtime;                /**< store `mtime` as every entry's modification time */
+  int64_t mtime;                 /**< seconds since the epoch, used when has_mtime */
+  appc_progress_cb progress_cb;  /**< NULL: no progress reports (phase "build") */
+  void *progress_payload;        /**< passed to progress_cb */
+} appc_build_options;
+
+#define APPC_BUILD_OPTIONS_VERSION 1
+#define APPC_BUILD_OPTIONS_INIT { APPC_BUILD_OPTIONS_VERSION, APPC_COMPRESSION_NONE, false, false, false, \
+                                  0, NULL, NULL }
+
+/**
+ * Fill `opts` with the defaults of structure version `version`.
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_build_options_init(appc_build_options *opts, unsigned int version);
+
+/** Options for appc_image_render(). The limits apply to each archive read. */
+typedef struct appc_render_options {
+  unsigned int version;         /**< APPC_RENDER_OPTIONS_VERSION */
+  bool preserve_owners;         /**< as appc_extract_options (default true) */
+  uint64_t max_bytes;           /**< as appc_image_read_options */
+  uint64_t max_entries;         /**< as appc_image_read_options */
+  uint64_t max_manifest_bytes;  /**< as appc_image_read_options */
+  appc_progress_cb progress_cb; /**< NULL: no progress reports (phase "render") */
+  void *progress_payload;       /**< passed to progress_cb */
+} appc_render_options;
+
+#define APPC_RENDER_OPTIONS_VERSION 1
+#define APPC_RENDER_OPTIONS_INIT { APPC_RENDER_OPTIONS_VERSION, true, 0, 0, 0, NULL, NULL }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (preserve_owners true, limits
+ * spelled out).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_render_options_init(appc_render_options *opts, unsigned int version);
+
+/**@}*/
+/* ------------------------------------------------------------------------------------------------ */
+/** @name ACI images: open, validate, extract, build, render */
+/**@{*/
+
+/**
+ * An ACI that has been read once from start to end: its image ID, compression, sizes and parsed
+ * manifest. Owned by the caller (appc_image_free()). It holds no open file: the values are those of
+ * the file when it was read. Thread-safety: immutable; share freely.
+ */
+typedef struct appc_image appc_image;
+
+/**
+ * Read the ACI at `path` once (decompressing, hashing and checking the layout and the manifest in
+ * the same pass) and keep what it found.
+ * @param[out] out  the image, owned by the caller (appc_image_free()); NULL on failure.
+ * @param path      the ACI file; its compression is detected from its first bytes.
+ * @param opts      read options or NULL for defaults.
+ * @return APPC_OK; APPC_EINVALID for an archive that is not a valid ACI, with every violation as a
+ *         diagnostic (its path is the archive entry, e.g. "rootfs/../x", or "manifest: app.exec"
+ *         for a manifest finding); APPC_EINVALID without diagnostics for a file that is not a tar
+ *         archive or a corrupt compressed stream; APPC_ELIMIT past a limit; APPC_ECANCELLED;
+ *         APPC_ENOTFOUND (sys_errno ENOENT) for a missing file; APPC_EOS or APPC_EPERM (with
+ *         sys_errno) when it cannot be read.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_image_open(appc_image **out, const char *path, const appc_image_read_options *opts);
+
+/** Release an image. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_image_free(appc_image *img);
+
+/**
+ * The image ID: "sha512-" + the SHA-512 (128 lower-case hex digits) of the uncompressed tar stream.
+ * @return borrowed from `img`; NULL when `img` is NULL. Thread-safety: read.
+ */
+APPC_EXTERN const char *appc_image_id(const appc_image *img);
+
+/**
+ * The image's manifest, parsed and valid.
+ * (Not `appc_image_manifest()`: that name is the manifest type's.)
+ * @return borrowed from `img` (appc_image_manifest_clone() makes an owned copy); NULL when `img` is
+ *         NULL. Thread-safety: read.
+ */
+APPC_EXTERN const appc_image_manifest *appc_image_get_manifest(const appc_image *img);
+
+/**
+ * The `manifest` entry's bytes exactly as stored in the archive.
+ * @param[out] len  its length in bytes; may be NULL.
+ * @return borrowed from `img`, NUL-terminated; NULL when `img` is NULL. Thread-safety: read.
+ */
+APPC_EXTERN const char *appc_image_raw_manifest(const appc_image *img, size_t *len);
+
+/** The compression detected from the file's first bytes. Thread-safety: read. */
+APPC_EXTERN appc_compression appc_image_compression(const appc_image *img);
+/** Bytes of the uncompressed tar stream (what the image ID hashes). Thread-safety: read. */
+APPC_EXTERN uint64_t appc_image_tar_size(const appc_image *img);
+/** Bytes of the file as read (compressed). Thread-safety: read. */
+APPC_EXTERN uint64_t appc_image_archive_size(const appc_image *img);
+/** Number of archive entries. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_image_entry_count(const appc_image *img);
+/**
+ * The path the image was opened from, as given.
+ * @return borrowed from `img`; NULL when `img` is NULL. Thread-safety: read.
+ */
+APPC_EXTERN const char *appc_image_path(const appc_image *img);
+
+/**
+ * Validate the ACI at `path`: layout (manifest and rootfs/ only at the top level, entry names,
+ * no duplicates) and manifest, in one pass. Keeps nothing.
+ * @param opts  read options or NULL for defaults.
+ * @return APPC_OK when the image is valid; otherwise as appc_image_open(), APPC_EINVALID listing
+ *         every violation as a diagnostic.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_image_validate_file(const char *path, const appc_image_read_options *opts);
+
+/**
+ * Extract the ACI at `aci_path` into `dir`, safely: nothing is ever written outside `dir` (an entry
+ * with an absolute name, "..", a path through a symlink leading out, a hardlink to anything
+ * outside, or a symlink replacing a directory is refused, naming the entry). The tree is built
+ * next to `dir` and renamed into place at the end: on any error, or a cancellation, nothing of it
+ * remains. The image ID is computed in the same pass.
+ * @param dir        must not exist, or be an empty directory.
+ * @param opts       extract options or NULL for defaults.
+ * @param[out] stats what was done (its `version` set by the caller), or NULL.
+ * @return APPC_OK; APPC_EINVALID for an invalid or unsafe archive (diagnostics name the entries);
+ *         APPC_EVERIFY when `expect_id` does not match; APPC_EEXISTS when `dir` is not empty;
+ *         APPC_ELIMIT; APPC_ECANCELLED; APPC_EOS / APPC_EPERM from the file system.
+ * Thread-safety: any (distinct `dir`s).
+ */
+APPC_EXTERN int appc_image_extract(const char *aci_path, const char *dir, const appc_extract_options *opts,
+                                   appc_extract_stats *stats);
+
+/**
+ * Build an ACI from `dir`, which holds `manifest` (a valid image manifest) and `rootfs/`.
+ * Reproducible: the same tree gives the same bytes, so the same image ID, every time (entries in
+ * byte order of their paths, no build timestamp, no user or group names). Owners, modes (setuid,
+ * setgid, sticky), symlinks, hardlinks, device nodes, FIFOs, extended attributes and sparse files
+ * are kept. Written to a temporary file renamed into place: on any error or a cancellation nothing
+ * stays behind.
+ * @param out_path  the ACI to write; an existing file is an error unless `overwrite`.
+ * @param opts      build options or NULL for defaults.
+ * @param[out] id_out the new image's ID (owned by the caller, appc_buf_dispose()), or NULL.
+ * @return APPC_OK; APPC_EINVALID for a bad layout or manifest (diagnostics); APPC_ENOTFOUND when
+ *         `manifest` or `rootfs/` is missing; APPC_EEXISTS; APPC_ECANCELLED; APPC_EOS.
+ * Thread-safety: any (distinct outputs).
+ */
+APPC_EXTERN int appc_image_build(const char *dir, const char *out_path, const appc_build_options *opts,
+                                 appc_buf *id_out);
+
+/**
+ * Render the ACI at `aci_path` with all its dependencies into `dir`: the dependency graph is
+ * walked depth first and each image's rootfs applied in the order of the spec (later wins),
+ * honouring every pathWhitelist along each parent chain. Dependencies are found in `deps_dir`, a
+ * directory of ACI files (by imageID when the dependency gives one, else by name and labels);
+ * another resolver (the image store) will get its own entry point. Atomic as appc_image_extract().
+ * @param deps_dir  the directory of dependency ACIs, or NULL when the image has no dependencies.
+ * @param dir       must not exist, or be an empty directory.
+ * @param opts      render options or NULL for defaults.
+ * @return APPC_OK; APPC_ENOTFOUND for a missing dependency; APPC_EVERIFY when a dependency's ID or
+ *         size does not match; APPC_EINVALID for a dependency cycle or an invalid image (the
+ *         message names the dependency chain); otherwise as appc_image_extract().
+ * Thread-safety: any (distinct `dir`s).
+ */
+APPC_EXTERN int appc_image_render(const char *aci_path, const char *deps_dir, const char *dir,
+                                  const appc_render_options *opts);
+
+/**@}*/
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

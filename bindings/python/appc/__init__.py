@@ -10,16 +10,22 @@ Python objects only hold the values.
     >>> m.name, m.labels["version"], m.app.exec
     >>> m.app.user = "1000"
     >>> m.to_json()                   # canonical JSON, through the C builders
+    >>> img = appc.Image.open("app.aci")  # ACI images: .id, .manifest, .extract(dir)
+    >>> appc.build_image("layout", "app.aci", compression="gzip")
 
 Errors: appc.Error and its subclasses (ValidationError with .errors, one
 appc.Diagnostic(path, message, rule) per finding), OSError for system errors.
-See docs/python.md.
+See docs/python.md and docs/images-api.md.
 """
 
 from . import _appc
 from ._errors import (
     CancelledError, Diagnostic, Error, LimitError, NetworkError, NotFoundError,
     ValidationError, VerificationError,
+)
+from ._image import (
+    COMPRESSIONS, ExtractStats, Image, Progress, build_image, extract_image, render_image,
+    validate_image,
 )
 from ._manifest import ImageManifest, PodManifest, detect_kind, parse_manifest
 from ._model import (
@@ -52,4 +58,6 @@ __all__ = [
     "RuntimeApp", "ExposedPort",
     "Error", "ValidationError", "NotFoundError", "VerificationError", "NetworkError",
     "CancelledError", "LimitError", "Diagnostic",
+    "Image", "Progress", "ExtractStats", "COMPRESSIONS", "build_image", "validate_image",
+    "extract_image", "render_image",
 ]

@@ -1,0 +1,152 @@
+// Private to lib/aci: the one-pass ACI reader shared by reading, validating,
+// extracting and rendering, plus RAII holders for libarchive objects.
+//
+// One pass: an outer libarchive reader (the filter matching the magic bytes +
+// the "raw" format) decompresses; every block it yields is hashed (SHA-512:
+// the image ID covers the whole uncompressed stream, end-of-archive blocks and
+// padding included) and handed, without a copy where possible, through a read
+// callback to an inner libarchive reader that knows only the tar format. An
+// uncompressed ACI skips the outer reader: the file is read in 1 MiB blocks.
+// For large inputs the decompress + hash stage runs on a second thread,
+// connected to the parsing thread by a small bounded queue of blocks.
+#pragma once
+
+#include "aci/aci.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/hash.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace appc::aci::detail {
+
+struct ArchiveReadFree {
+  void operator()(struct archive *a) const noexcept { archive_read_free(a); }
+};
+struct ArchiveWriteFree {
+  void operator()(struct archive *a) const noexcept { archive_write_free(a); }
+};
+struct ArchiveEntryFree {
+  void operator()(struct archive_entry *e) const noexcept { archive_entry_free(e); }
+};
+using ReadArchive = std::unique_ptr<struct archive, ArchiveReadFree>;
+using WriteArchive = std::unique_ptr<struct archive, ArchiveWriteFree>;
+using EntryPtr = std::unique_ptr<struct archive_entry, ArchiveEntryFree>;
+
+// A libarchive status that lets the caller go on. Not `r >= ARCHIVE_WARN`:
+// ARCHIVE_RETRY (-10) sorts above ARCHIVE_WARN (-20) and means failure.
+inline bool la_ok(int r) noexcept { return r == ARCHIVE_OK || r == ARCHIVE_WARN; }
+
+// libarchive's last error text, never null.
+std::string archive_message(struct archive *a);
+
+constexpr size_t kBlockSize = 1u << 20;
+
+struct StreamOptions {
+  Limits limits;
+  ProgressFn progress;
+  const char *phase = "hash";
+  // 0: decide (a second thread for inputs over a few MiB), 1: one thread, 2: two threads.
+  int threads = 0;
+  // With two threads, which one hashes: the parsing thread (reading only:
+  // parsing is nearly free, reading and decompressing are not), the reading
+  // thread, or whichever is lighter when the parser also writes files
+  // (balanced: the reading thread for uncompressed input, where it only
+  // copies, the parsing thread when it has to decompress).
+  enum class HashSide { parser, reader, balanced };
+  HashSide hash_side = HashSide::parser;
+};
+
+class Pipeline;   // reader.cpp
+
+// Reads an ACI from `fd` once: see the top of this file.
+class TarStream {
+public:
+  static Result<std::unique_ptr<TarStream>> open(int fd, StreamOptions opts);
+  ~TarStream();
+  TarStream(const TarStream &) = delete;
+  TarStream &operator=(const TarStream &) = delete;
+
+  // The next entry's header, nullptr after the last one. Unread data of the
+  // previous entry is read (and hashed) on the way. Errors: Code::invalid for a
+  // corrupt or truncated archive, Code::limit, Code::cancelled.
+  Result<struct archive_entry *> next();
+  // The inner tar reader, for archive_read_data_block() on the current entry.
+  struct archive *tar() const noexcept { return tar_.get(); }
+  // Turns a failed archive_read_data*() on the current entry into an Error
+  // (the decompressor's or the limit's error when that was the cause).
+  Error data_error(std::string_view entry);
+  // The current entry's data, at most `max` bytes (Code::limit naming `limit_name` beyond).
+  Result<std::string> read_data(std::string_view entry, uint64_t max, const char *limit_name);
+  // After next() returned nullptr: read the rest of the stream (the tar's
+  // trailing blocks, anything after them) through the hash; the image ID.
+  Result<ImageId> finish();
+
+  Compression compression() const noexcept { return compression_; }
+  uint64_t bytes_in() const noexcept;
+  uint64_t bytes_out() const noexcept { return bytes_out_; }
+  uint64_t entries() const noexcept { return entries_; }
+  // Reports progress now (also done per block and per entry); false if cancelled.
+  bool report();
+
+private:
+  TarStream() = default;
+  static la_ssize_t read_cb(struct archive *, void *self, const void **buf);
+  Error pending_or(Error fallback);
+
+  StreamOptions opts_;
+  Compression compression_ = Compression::none;
+  std::unique_ptr<Pipeline> pipe_;
+  ReadArchive tar_;
+  Sha512 hash_;
+  bool hash_here_ = true;     // hash on the parsing side (this thread)
+  uint64_t bytes_out_ = 0;    // delivered to the tar reader (+ drained)
+  uint64_t entries_ = 0;
+  bool eof_ = false;
+  bool have_pending_ = false;
+  Error pending_;             // why the read callback failed
+};
+
+// Layout rules of an ACI (spec 37-40): each entry is classified and checked
+// as it arrives; violations are appended to a list in archive order.
+enum class Top { root, manifest, rootfs, other };
+
+struct EntryInfo {
+  std::string raw;        // the name as stored
+  std::string clean;      // cleaned: "./rootfs//a/" -> "rootfs/a"; "" for the archive root "."
+  Top top = Top::other;
+  unsigned type = 0;      // AE_IFREG, AE_IFDIR, ... (0 when unknown)
+  bool hardlink = false;
+  std::string link_clean; // hardlink target, cleaned
+  bool ok = false;        // no violation: safe to extract
+};
+
+class LayoutChecker {
+public:
+  // Classifies `e` into `out` and appends its violations to `diags`.
+  void check(struct archive_entry *e, EntryInfo &out, std::vector<Diagnostic> &diags);
+  // Whole-archive rules (manifest and rootfs present), appended to `diags`.
+  void finish(std::vector<Diagnostic> &diags) const;
+
+private:
+  std::unordered_map<std::string, bool> seen_;   // clean name -> is a directory
+  bool have_manifest_ = false, have_rootfs_ = false;
+};
+
+// Appends the manifest parser's findings, paths prefixed with "manifest: ".
+void merge_manifest_findings(const Error &e, std::vector<Diagnostic> &diags);
+
+// Read + check the manifest entry that `stream` is positioned on: parses it
+// into `info` (raw bytes and manifest) or appends findings to `diags`.
+// Returns an Error only for limits, cancellation or a broken archive.
+Status take_manifest(TarStream &stream, const EntryInfo &ei, const Limits &limits, ImageInfo &info,
+                     std::vector<Diagnostic> &diags, bool &parsed);
+
+} // namespace appc::aci::detail

@@ -1,0 +1,60 @@
+#include "util/hash.hpp"
+
+#include <openssl/evp.h>
+
+#include <new>
+
+namespace appc {
+
+namespace {
+
+EVP_MD_CTX *ctx_of(void *p) { return static_cast<EVP_MD_CTX *>(p); }
+
+// EVP_sha512() looks the algorithm up on every init in OpenSSL 3; fetch it once.
+const EVP_MD *sha512_md() {
+  static const EVP_MD *md = [] {
+    EVP_MD *fetched = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+    return fetched ? static_cast<const EVP_MD *>(fetched) : EVP_sha512();
+  }();
+  return md;
+}
+
+void init(void *ctx) {
+  if (EVP_DigestInit_ex(ctx_of(ctx), sha512_md(), nullptr) != 1)
+    throw std::bad_alloc();   // only fails for lack of memory (or a broken libcrypto)
+}
+
+} // namespace
+
+Sha512::Sha512() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_) throw std::bad_alloc();
+  init(ctx_);
+}
+
+Sha512::~Sha512() { EVP_MD_CTX_free(ctx_of(ctx_)); }
+
+void Sha512::update(const void *data, size_t len) noexcept {
+  if (len) EVP_DigestUpdate(ctx_of(ctx_), data, len);
+}
+
+std::string Sha512::hex_digest() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx_of(ctx_), md, &n);
+  static const char digits[] = "0123456789abcdef";
+  std::string out(size_t(n) * 2, '0');
+  for (unsigned i = 0; i < n; ++i) {
+    out[2 * i] = digits[md[i] >> 4];
+    out[2 * i + 1] = digits[md[i] & 15];
+  }
+  init(ctx_);
+  return out;
+}
+
+std::string sha512_hex(const void *data, size_t len) {
+  Sha512 h;
+  h.update(data, len);
+  return h.hex_digest();
+}
+
+} // namespace appc

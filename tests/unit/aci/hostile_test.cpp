@@ -1,0 +1,433 @@
+// Hostile archives, built in the tests with libarchive's writer: each must
+// fail with an error naming the entry, write nothing outside the target (a
+// sentinel directory beside it stays as it was), and leave neither the target
+// nor a temporary directory behind.
+#include "aci_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <cstddef>
+
+using namespace appc;
+using namespace appc::aci;
+using namespace appc::aci::test;
+
+namespace {
+
+// scratch/
+//   sentinel/keep      must survive every test unchanged
+//   h.aci              the hostile archive
+//   out                the extraction target: must not exist afterwards
+struct Arena {
+  Scratch s;
+  std::string sentinel = s / "sentinel";
+  std::string out = s / "out";
+  std::string aci = s / "h.aci";
+  Arena() {
+    REQUIRE(::mkdir(sentinel.c_str(), 0755) == 0);
+    write_file(sentinel + "/keep", "keep");
+  }
+
+  // Extracts, expects failure with `code` and `text` in the message; checks the aftermath.
+  Error refuse(Code code, const std::string &text, const ExtractOptions &opts = {}) {
+    auto r = extract_image(aci, out, opts);
+    REQUIRE_MESSAGE(!r.ok(), "the hostile archive was extracted");
+    Error e = std::move(r).error();
+    INFO(dump(e));
+    CHECK(e.code == code);
+    CHECK(e.message.find(text) != std::string::npos);
+    check_untouched();
+    return e;
+  }
+
+  void check_untouched() {
+    CHECK_FALSE(exists(out));
+    CHECK_MESSAGE(list_tree(s.path()) == std::vector<std::string>({"h.aci", "sentinel", "sentinel/keep"}),
+                  join(list_tree(s.path())));
+    CHECK(slurp(sentinel + "/keep") == "keep");
+  }
+};
+
+} // namespace
+
+TEST_CASE("hostile: absolute names are refused, naming the entry") {
+  Arena a;
+  TarBuilder().aci_base().file("rootfs/ok", "1").file(a.sentinel + "/pwned", "x").write(a.aci);
+  a.refuse(Code::invalid, a.sentinel + "/pwned: name is absolute");
+  TarBuilder().aci_base().file("/rootfs/x", "x").write(a.aci);
+  a.refuse(Code::invalid, "/rootfs/x: name is absolute");
+}
+
+TEST_CASE("hostile: \"..\" components are refused, wherever they are") {
+  Arena a;
+  for (std::string bad : {"../sentinel/pwned", "rootfs/../../sentinel/pwned", "rootfs/a/../../../sentinel/pwned",
+                          "rootfs/a/../b", "rootfs/.."}) {
+    CAPTURE(bad);
+    TarBuilder().aci_base().dir("rootfs/a").file(bad, "x").write(a.aci);
+    a.refuse(Code::invalid, bad + ": name has a \"..\" component");
+  }
+}
+
+TEST_CASE("hostile: writing through a planted symlink that leads out is refused") {
+  Arena a;
+  struct Case {
+    std::string what, link_target;
+  };
+  for (const Case &c : {Case{"relative", "../../sentinel"}, Case{"absolute", a.sentinel},
+                        Case{"absolute to /", "/"}, Case{"relative deep", "../../../../../../../../tmp"}}) {
+    CAPTURE(c.what);
+    SUBCASE("a file through it") {
+      TarBuilder().aci_base().symlink("rootfs/link", c.link_target).file("rootfs/link/pwned", "x").write(a.aci);
+      a.refuse(Code::invalid, "rootfs/link/pwned: parent goes through a symlink that leads outside the target");
+    }
+    SUBCASE("a directory through it") {
+      TarBuilder().aci_base().symlink("rootfs/link", c.link_target).dir("rootfs/link/sub").write(a.aci);
+      a.refuse(Code::invalid, "rootfs/link/sub/: parent goes through a symlink");
+    }
+    SUBCASE("a symlink through it") {
+      TarBuilder().aci_base().symlink("rootfs/link", c.link_target).symlink("rootfs/link/s", "x").write(a.aci);
+      a.refuse(Code::invalid, "rootfs/link/s: parent goes through a symlink");
+    }
+    SUBCASE("a hardlink through it") {
+      TarBuilder().aci_base().file("rootfs/f", "f").symlink("rootfs/link", c.link_target)
+          .hardlink("rootfs/link/h", "rootfs/f").write(a.aci);
+      a.refuse(Code::invalid, "rootfs/link/h: parent goes through a symlink");
+    }
+    SUBCASE("deeper, through a chain of symlinks") {
+      TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/d/one", "../two").symlink("rootfs/two", c.link_target)
+          .file("rootfs/d/one/pwned", "x").write(a.aci);
+      a.refuse(Code::invalid, "rootfs/d/one/pwned: parent goes through a symlink");
+    }
+  }
+}
+
+TEST_CASE("hostile: a symlink out of rootfs/ is \"outside\" too (rootfs entries resolve beneath rootfs)") {
+  Arena a;
+  TarBuilder().aci_base().symlink("rootfs/up", "..").file("rootfs/up/manifest2", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/up/manifest2: parent goes through a symlink that leads outside the target");
+}
+
+TEST_CASE("hostile: symlink loops in the parent chain") {
+  Arena a;
+  TarBuilder().aci_base().symlink("rootfs/loop", "loop").file("rootfs/loop/x", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/loop/x: parent goes through a symlink loop");
+}
+
+TEST_CASE("hostile: hardlinks to anything outside are refused") {
+  Arena a;
+  for (std::string target : {std::string("/etc/passwd"), a.sentinel + "/keep", std::string("../sentinel/keep"),
+                             std::string("rootfs/../../sentinel/keep"), std::string("manifest"),
+                             std::string("rootfs/missing")}) {
+    CAPTURE(target);
+    TarBuilder().aci_base().hardlink("rootfs/h", target).write(a.aci);
+    a.refuse(Code::invalid, "rootfs/h: hardlink target");
+  }
+  SUBCASE("a target reached through a symlink is not an entry of the archive") {
+    TarBuilder().aci_base().symlink("rootfs/link", a.sentinel).hardlink("rootfs/h", "rootfs/link/keep").write(a.aci);
+    a.refuse(Code::invalid, "is not an earlier entry of this archive");
+  }
+  CHECK(lstat_of(a.sentinel + "/keep").st_nlink == 1);
+}
+
+TEST_CASE("hostile: a hardlink to a symlink links the symlink, never what it points to") {
+  Arena a;
+  TarBuilder().aci_base().symlink("rootfs/s", a.sentinel + "/keep").hardlink("rootfs/h", "rootfs/s").write(a.aci);
+  auto r = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  CHECK(S_ISLNK(lstat_of(a.out + "/rootfs/h").st_mode));
+  CHECK(lstat_of(a.sentinel + "/keep").st_nlink == 1);
+  CHECK(slurp(a.sentinel + "/keep") == "keep");
+}
+
+TEST_CASE("hostile: an entry that would replace a directory with a symlink (or a file) is refused") {
+  Arena a;
+  SUBCASE("same name: a duplicate (spec 39)") {
+    TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/d", a.sentinel).file("rootfs/d/pwned", "x")
+        .write(a.aci);
+    a.refuse(Code::invalid, "rootfs/d: duplicate entry");
+  }
+  SUBCASE("the same directory reached through an alias") {
+    TarBuilder().aci_base().dir("rootfs/d").file("rootfs/d/f", "f").symlink("rootfs/alias", ".")
+        .symlink("rootfs/alias/d", a.sentinel).file("rootfs/d/pwned", "x").write(a.aci);
+    a.refuse(Code::invalid, "rootfs/alias/d: refusing to replace a directory with a symlink");
+  }
+  SUBCASE("a file over a directory, through an alias") {
+    TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/alias", ".").file("rootfs/alias/d", "x").write(a.aci);
+    a.refuse(Code::invalid, "rootfs/alias/d: refusing to replace a directory with a file");
+  }
+}
+
+TEST_CASE("hostile: an existing symlink at the final path is replaced, never written through") {
+  Arena a;
+  // rootfs/alias/s names the same place as rootfs/s: the second entry replaces
+  // the planted symlink instead of opening it.
+  TarBuilder().aci_base().symlink("rootfs/s", a.sentinel + "/keep").symlink("rootfs/alias", ".")
+      .file("rootfs/alias/s", "replaced").write(a.aci);
+  auto r = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  CHECK(slurp(a.out + "/rootfs/s") == "replaced");
+  CHECK(S_ISREG(lstat_of(a.out + "/rootfs/s").st_mode));
+  CHECK(slurp(a.sentinel + "/keep") == "keep");
+}
+
+TEST_CASE("hostile: top-level escapes of the layout") {
+  Arena a;
+  SUBCASE("rootfs itself a symlink") {
+    TarBuilder().file("manifest", kManifest).symlink("rootfs", a.sentinel).file("rootfs/pwned", "x").write(a.aci);
+    a.refuse(Code::invalid, "rootfs: rootfs must be a directory, found a symlink");
+  }
+  SUBCASE("the archive root a symlink") {
+    TarBuilder().symlink(".", a.sentinel).aci_base().write(a.aci);
+    a.refuse(Code::invalid, "archive root must be a directory");
+  }
+  SUBCASE("something beside manifest and rootfs") {
+    TarBuilder().aci_base().file("sentinel/keep", "overwritten").write(a.aci);
+    a.refuse(Code::invalid, "sentinel/keep: not allowed at the top level");
+  }
+}
+
+TEST_CASE("hostile: a decompression bomb stops at limits.max_bytes") {
+  Arena a;
+  TarBuilder().aci_base().file("rootfs/zeros", std::string(64u << 20, '\0')).write(a.s / "bomb.tar");
+  sh("xz -0 -c " + quote(a.s / "bomb.tar") + " > " + quote(a.aci) + " && rm " + quote(a.s / "bomb.tar"));
+  CHECK(lstat_of(a.aci).st_size < (1 << 20));
+  ExtractOptions o;
+  o.limits.max_bytes = 4u << 20;
+  uint64_t max_seen = 0;
+  o.progress = [&](const Progress &p) {
+    max_seen = std::max(max_seen, p.bytes_out);
+    return true;
+  };
+  a.refuse(Code::limit, "limits.max_bytes", o);
+  CHECK(max_seen <= o.limits.max_bytes);
+  ReadOptions ro;
+  ro.limits.max_bytes = 4u << 20;
+  auto r = read_image(a.aci, ro);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Code::limit);
+}
+
+TEST_CASE("hostile: too many entries stop at limits.max_entries") {
+  Arena a;
+  TarBuilder t;
+  t.aci_base();
+  for (int i = 0; i < 300; ++i) t.file("rootfs/f" + std::to_string(i), "");
+  t.write(a.aci);
+  ExtractOptions o;
+  o.limits.max_entries = 100;
+  a.refuse(Code::limit, "limits.max_entries", o);
+}
+
+TEST_CASE("hostile: a manifest over limits.max_manifest_bytes") {
+  Arena a;
+  TarBuilder().aci_base(std::string(100000, ' ') + kManifest).write(a.aci);
+  ExtractOptions o;
+  o.limits.max_manifest_bytes = 65536;
+  a.refuse(Code::limit, "limits.max_manifest_bytes", o);
+}
+
+TEST_CASE("hostile: truncated and garbage archives leave nothing, even after files were written") {
+  Arena a;
+  TarBuilder t;
+  t.aci_base();
+  for (int i = 0; i < 50; ++i) t.file("rootfs/f" + std::to_string(i), std::string(20000, char('a' + i % 26)));
+  std::string tar = t.bytes();
+  SUBCASE("a tar cut in the middle") {
+    write_file(a.aci, tar.substr(0, tar.size() * 3 / 4));
+    a.refuse(Code::invalid, "truncated");
+  }
+  SUBCASE("a gzip stream cut in the middle") {
+    write_file(a.s / "t.tar", tar);
+    sh("gzip -1 -c " + quote(a.s / "t.tar") + " > " + quote(a.s / "t.gz") + " && rm " + quote(a.s / "t.tar"));
+    std::string gz = slurp(a.s / "t.gz");
+    write_file(a.aci, gz.substr(0, gz.size() / 2));
+    REQUIRE(::unlink((a.s / "t.gz").c_str()) == 0);
+    a.refuse(Code::invalid, "gzip");
+  }
+  SUBCASE("garbage in the middle") {
+    std::string bad = tar;
+    for (size_t i = tar.size() / 2; i < tar.size() / 2 + 4096; ++i) bad[i] = char(i * 7);
+    write_file(a.aci, bad);
+    auto r = extract_image(a.aci, a.out);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::invalid);
+    a.check_untouched();
+  }
+  SUBCASE("pure garbage") {
+    std::string g(10000, '\0');
+    for (size_t i = 0; i < g.size(); ++i) g[i] = char((i * 2654435761u) >> 13);
+    write_file(a.aci, g);
+    a.refuse(Code::invalid, "tar");
+  }
+}
+
+TEST_CASE("hostile: a violation after many entries removes everything already written") {
+  Arena a;
+  TarBuilder t;
+  t.aci_base();
+  for (int i = 0; i < 100; ++i) t.file("rootfs/f" + std::to_string(i), "data");
+  SUBCASE("a late duplicate") {
+    t.file("rootfs/f5", "again").write(a.aci);
+    a.refuse(Code::invalid, "rootfs/f5: duplicate entry");
+  }
+  SUBCASE("an invalid manifest at the end (actool puts the manifest last)") {
+    TarBuilder u;
+    u.dir("rootfs");
+    for (int i = 0; i < 100; ++i) u.file("rootfs/f" + std::to_string(i), "data");
+    u.file("manifest", R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"UPPER"})").write(a.aci);
+    a.refuse(Code::invalid, "manifest: name");
+  }
+  SUBCASE("no manifest at all") {
+    TarBuilder u;
+    u.dir("rootfs");
+    for (int i = 0; i < 100; ++i) u.file("rootfs/f" + std::to_string(i), "data");
+    u.write(a.aci);
+    a.refuse(Code::invalid, "manifest: missing");
+  }
+}
+
+TEST_CASE("hostile: the target path is a symlink to the sentinel") {
+  Arena a;
+  TarBuilder().aci_base().file("rootfs/x", "x").write(a.aci);
+  Scratch other;
+  REQUIRE(::symlink(a.sentinel.c_str(), (other / "out").c_str()) == 0);
+  auto r = extract_image(a.aci, other / "out");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Code::exists);
+  CHECK(list_tree(a.sentinel) == std::vector<std::string>{"keep"});
+  CHECK(list_tree(other.path()) == std::vector<std::string>{"out"});
+}
+
+TEST_CASE("hostile: read_image names the same entries without extracting") {
+  Arena a;
+  TarBuilder().aci_base().file("/etc/shadow", "x").file("rootfs/../../x", "y").hardlink("rootfs/h", "/etc/passwd")
+      .write(a.aci);
+  auto r = read_image(a.aci);
+  REQUIRE_FALSE(r.ok());
+  INFO(dump(r.error()));
+  REQUIRE(r.error().diagnostics.size() == 3);
+  CHECK(r.error().diagnostics[0].path == "/etc/shadow");
+  CHECK(r.error().diagnostics[1].path == "rootfs/../../x");
+  CHECK(r.error().diagnostics[2].path == "rootfs/h");
+  a.check_untouched();
+}
+
+// ---------------------------------------------------------------- the primitives underneath
+
+TEST_CASE("open_beneath: \"..\", absolute paths and symlinks out are refused (EXDEV)") {
+  Arena a;
+  REQUIRE(::mkdir((a.s / "root").c_str(), 0755) == 0);
+  REQUIRE(::mkdir((a.s / "root/d").c_str(), 0755) == 0);
+  REQUIRE(::symlink("../../sentinel", (a.s / "root/out").c_str()) == 0);
+  REQUIRE(::symlink(a.sentinel.c_str(), (a.s / "root/abs").c_str()) == 0);
+  REQUIRE(::symlink("d", (a.s / "root/in").c_str()) == 0);
+  UniqueFd root(::open((a.s / "root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(root);
+  for (std::string bad : {"..", "../sentinel", "d/../..", "out", "out/keep", "abs/keep", "/etc"}) {
+    CAPTURE(bad);
+    auto r = open_beneath(root.get(), bad, O_PATH);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().sys_errno == EXDEV);
+    CHECK(r.error().message.find(bad) != std::string::npos);
+  }
+  CHECK(open_beneath(root.get(), "in", O_PATH | O_DIRECTORY).ok());
+  CHECK(open_beneath(root.get(), "d/../in", O_PATH | O_DIRECTORY).ok());
+  CHECK(open_beneath(root.get(), "", O_PATH | O_DIRECTORY).ok());
+}
+
+TEST_CASE("clean_relative_path: components, and what is refused") {
+  auto ok = clean_relative_path("./a//b/./c/");
+  REQUIRE(ok.ok());
+  CHECK(*ok == std::vector<std::string>{"a", "b", "c"});
+  auto dot = clean_relative_path("./");
+  REQUIRE(dot.ok());
+  CHECK(dot->empty());
+  for (std::string_view bad : {std::string_view(""), std::string_view("/a"), std::string_view("a/../b"),
+                               std::string_view(".."), std::string_view("a\0b", 3)}) {
+    auto r = clean_relative_path(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::invalid);
+  }
+}
+
+TEST_CASE("remove_tree: deep trees, without following symlinks") {
+  Arena a;
+  std::string p = a.s / "deep";
+  REQUIRE(::mkdir(p.c_str(), 0755) == 0);
+  UniqueFd cur(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  for (int i = 0; i < 300; ++i) {   // deeper than the fds remove_tree keeps open, deeper than PATH_MAX
+    REQUIRE(::mkdirat(cur.get(), "level-with-a-long-name", 0755) == 0);
+    REQUIRE(::symlinkat(a.sentinel.c_str(), cur.get(), "to-sentinel") == 0);
+    REQUIRE(::mkdirat(cur.get(), "sibling", 0500) == 0);
+    cur.reset(::openat(cur.get(), "level-with-a-long-name", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(cur);
+  }
+  cur.reset();
+  REQUIRE(remove_tree(p).ok());
+  CHECK_FALSE(exists(p));
+  CHECK(list_tree(a.sentinel) == std::vector<std::string>{"keep"});
+}
+
+TEST_CASE("make_sibling_tempdir: a hidden directory beside the target") {
+  Scratch s;
+  auto t = make_sibling_tempdir(s / "target/");
+  REQUIRE(t.ok());
+  CHECK(t->rfind(s / ".target.tmp-", 0) == 0);
+  CHECK(S_ISDIR(lstat_of(*t).st_mode));
+  CHECK_FALSE(make_sibling_tempdir(s / "no/such/parent/x").ok());
+}
+
+namespace {
+
+// Runs `body` in a child process where openat2 fails with ENOSYS (as under old
+// kernels or seccomp profiles that do not know it); the child's exit status.
+int without_openat2(const std::function<int()> &body) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {static_cast<unsigned short>(sizeof f / sizeof f[0]), f};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+      ::_exit(99);
+    ::_exit(body());
+  }
+  int st = 0;
+  REQUIRE(::waitpid(pid, &st, 0) == pid);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+} // namespace
+
+TEST_CASE("without openat2: a component-by-component O_NOFOLLOW walk, refusing every symlink on the way") {
+  Arena a;
+  TarBuilder().aci_base().dir("rootfs/d").file("rootfs/d/f", "ok").file("rootfs/a/b/c", "implicit parents")
+      .write(a.s / "good.aci");
+  TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/in", "d").file("rootfs/in/f", "x").write(a.s / "inner.aci");
+  TarBuilder().aci_base().symlink("rootfs/link", a.sentinel).file("rootfs/link/pwned", "x").write(a.aci);
+  int rc = without_openat2([&] {
+    if (::syscall(__NR_openat2, AT_FDCWD, ".", nullptr, 0) != -1 || errno != ENOSYS) return 10;
+    auto good = extract_image(a.s / "good.aci", a.s / "good");
+    if (!good.ok() || slurp(a.s / "good/rootfs/d/f") != "ok") return 11;
+    auto inner = extract_image(a.s / "inner.aci", a.s / "inner");   // stricter: even symlinks that stay inside
+    if (inner.ok()) return 12;
+    if (inner.error().message.find("rootfs/in/f: parent goes through a symlink") == std::string::npos) return 14;
+    auto bad = extract_image(a.aci, a.out);
+    if (bad.ok() || bad.error().message.find("rootfs/link/pwned") == std::string::npos) return 13;
+    return 0;
+  });
+  CHECK(rc == 0);
+  CHECK(exists(a.s / "good/rootfs/a/b/c"));
+  CHECK_FALSE(exists(a.s / "inner"));
+  CHECK_FALSE(exists(a.out));
+  CHECK(list_tree(a.sentinel) == std::vector<std::string>{"keep"});
+}
