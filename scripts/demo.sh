@@ -22,3 +22,20 @@ $APPC manifest cat tests/data/conformance/ace/image-manifest-main.json; echo
 say "appc manifest validate on bad input: every finding, with its JSON path and checklist item"
 $APPC manifest validate $M/valid-spec-example-image.json $M/invalid-image-app-port-range-overflow.json \
   $M/invalid-image-isolator-cpu-shares-262145.json || echo "(exit status $?: invalid input, as expected)"
+
+say "appc image build: a busybox ACI from Debian's static busybox (reproducible: same tree, same ID)"
+W=$(mktemp -d /dev/shm/appc-demo.XXXXXX); trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/layout/rootfs/bin"
+cp /bin/busybox "$W/layout/rootfs/bin/busybox"; ln -s busybox "$W/layout/rootfs/bin/sh"
+cat > "$W/layout/manifest" <<JSON
+{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/busybox",
+ "labels":[{"name":"version","value":"1.0.0"},{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
+ "app":{"exec":["/bin/sh","-c","echo hello from \$AC_APP_NAME"],"user":"0","group":"0"}}
+JSON
+$APPC image build --owner-root --compression=gzip "$W/layout" "$W/busybox.aci"
+$APPC image build --owner-root --compression=xz "$W/layout" "$W/busybox-xz.aci"
+say "appc image id (compression never changes the ID) and appc image validate"
+$APPC image id "$W/busybox.aci"; $APPC image id "$W/busybox-xz.aci"
+$APPC image validate "$W/busybox.aci"
+say "appc image extract (safe: nothing can land outside the target)"
+$APPC image extract "$W/busybox.aci" "$W/extracted" && ls -l "$W/extracted/rootfs/bin"
