@@ -186,6 +186,39 @@ inline uint64_t prefix_xor(uint64_t x) noexcept {
 
 inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
 
+unsigned hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+  return 16;
+}
+
+// RapidJSON refuses a high-surrogate escape (\uD800-\uDBFF) that no low one
+// follows, but takes a lone low one (\uDC00-\uDFFF) and stores it as the
+// 3-byte encoding of a surrogate: not UTF-8, and serialize() would write it.
+// Run on text the parser accepted, so every backslash starts an escape inside
+// a string and every high-surrogate escape starts a pair. Only text holding
+// "\u" is walked, escape by escape (so "\\udc00", an escaped backslash and
+// "udc00", is not an escape).
+size_t lone_low_surrogate(std::string_view json) noexcept {
+  const char *const begin = json.data(), *const end = begin + json.size();
+  if (!memmem(begin, json.size(), "\\u", 2)) return std::string_view::npos;
+  const char *p = static_cast<const char *>(std::memchr(begin, '\\', json.size()));
+  while (p && end - p >= 6) {
+    if (p[1] == 'u') {
+      unsigned cp = 0;
+      for (int k = 2; k < 6; ++k) cp = cp << 4 | hex_digit(p[k]);
+      if (cp >= 0xdc00 && cp <= 0xdfff) return static_cast<size_t>(p - begin);
+      p += cp >= 0xd800 && cp <= 0xdbff ? 12 : 6;   // a pair: skip its low half too
+    } else {
+      p += 2;
+    }
+    if (p >= end) break;
+    p = static_cast<const char *>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
+  }
+  return std::string_view::npos;
+}
+
 } // namespace
 
 // One pass over the raw text before any DOM exists: the nesting depth
@@ -539,8 +572,7 @@ void Decoder::annotations(const JValue &v, const JsonPath &p, int rule, Annotati
                "created: " + quote(a.value) + " is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)): " +
                    why);
     } else if (a.name == "homepage" || a.name == "documentation") {
-      if (!is_http_url(a.value))
-        report(ep.field("value"), 9, a.name + ": " + quote(a.value) + " is not a URL with scheme http or https");
+      if (!is_http_url(a.value)) report(ep.field("value"), 9, a.name + ": " + http_url_problem(a.value));
     } else if (a.name == "appc.io/executor/supports-systemd-notify") {
       if (a.value != "true" && a.value != "false")
         report(ep.field("value"), 9, a.name + ": expected \"true\" or \"false\", got " + quote(a.value));
@@ -818,6 +850,12 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
     return Error::invalid({Diagnostic{"",
                                       "invalid JSON at " + position_text(json, doc.GetErrorOffset()) + ": " +
                                           rapidjson::GetParseError_En(doc.GetParseError()),
+                                      syntax_rule}});
+  if (size_t at = lone_low_surrogate(json); at != std::string_view::npos)
+    return Error::invalid({Diagnostic{"",
+                                      "invalid JSON at " + position_text(json, at) + ": the escape " +
+                                          std::string(json.substr(at, 6)) +
+                                          " is a lone UTF-16 low surrogate (no high surrogate escape before it)",
                                       syntax_rule}});
   if (!doc.IsObject())
     return Error::invalid(

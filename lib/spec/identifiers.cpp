@@ -120,6 +120,108 @@ const OsArch *find_os(std::string_view os) noexcept {
   return nullptr;
 }
 
+constexpr bool is_hex_digit(char c) noexcept {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// RFC 3986 section 2: unreserved and sub-delims.
+constexpr bool is_unreserved(char c) noexcept {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+constexpr bool is_sub_delim(char c) noexcept {
+  switch (c) {
+  case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+    return true;
+  default:
+    return false;
+  }
+}
+
+enum class UrlFault { none, scheme, space, percent, no_host, userinfo_char, host_char, host_ascii_escape,
+                      ip_literal, port };
+
+// The first problem of `s` as a homepage/documentation URL (RFC 3986 with
+// non-ASCII text allowed in the host and the path, as IRIs do); `at` is the
+// offset of the offending character, escape or part.
+UrlFault http_url_fault(std::string_view s, size_t &at) noexcept {
+  // scheme "http" or "https" (any case), "://".
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  size_t i = 0;
+  for (char want : {'h', 't', 't', 'p'}) {
+    if (i >= s.size() || lower(s[i]) != want) return UrlFault::scheme;
+    ++i;
+  }
+  if (i < s.size() && lower(s[i]) == 's') ++i;
+  if (s.substr(i, 3) != "://") return UrlFault::scheme;
+  for (char c : s)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return UrlFault::space;
+  // Section 2.1: pct-encoded = "%" HEXDIG HEXDIG, in every part of a URI.
+  for (size_t k = s.find('%'); k != std::string_view::npos; k = s.find('%', k + 1))
+    if (k + 2 >= s.size() || !is_hex_digit(s[k + 1]) || !is_hex_digit(s[k + 2])) {
+      at = k;
+      return UrlFault::percent;
+    }
+  // Section 3.2: authority = [ userinfo "@" ] host [ ":" port ], up to the first '/', '?' or '#'.
+  const size_t start = i + 3;
+  const size_t end = std::min(s.find_first_of("/?#", start), s.size());
+  size_t host = start;
+  if (size_t user = s.rfind('@', end - 1); user != std::string_view::npos && user >= start) {
+    for (size_t k = start; k < user; ++k)   // userinfo = *( unreserved / pct-encoded / sub-delims / ":" )
+      if (!(is_unreserved(s[k]) || is_sub_delim(s[k]) || s[k] == ':' || s[k] == '%')) {
+        at = k;
+        return UrlFault::userinfo_char;
+      }
+    host = user + 1;
+  }
+  size_t port = end;   // the ':' before the port, if any
+  if (host < end && s[host] == '[') {
+    // IP-literal: an IPv6 address (hex digits, ':' and '.'), with an RFC 6874 zone "%25" ZoneID
+    // (an interface name: unreserved characters only).
+    size_t close = s.find(']', host);
+    at = host;
+    if (close == std::string_view::npos || close >= end) return UrlFault::ip_literal;
+    std::string_view lit = s.substr(host + 1, close - host - 1);
+    size_t zone = lit.find("%25");
+    std::string_view addr = lit.substr(0, zone);
+    if (addr.find(':') == std::string_view::npos) return UrlFault::ip_literal;
+    for (char c : addr)
+      if (!(is_hex_digit(c) || c == ':' || c == '.')) return UrlFault::ip_literal;
+    if (zone != std::string_view::npos) {
+      std::string_view id = lit.substr(zone + 3);
+      if (id.empty()) return UrlFault::ip_literal;
+      for (char c : id)
+        if (!is_unreserved(c)) return UrlFault::ip_literal;
+    }
+    port = close + 1;
+    if (port < end && s[port] != ':') {
+      at = port;
+      return UrlFault::port;
+    }
+  } else {
+    port = std::min(s.find(':', host), end);
+    if (port == host) return UrlFault::no_host;
+    for (size_t k = host; k < port; ++k) {
+      // reg-name = *( unreserved / pct-encoded / sub-delims ), and non-ASCII text; a
+      // percent-encoding stands for a byte of a non-ASCII name (section 3.2.2).
+      const char c = s[k];
+      if (c == '%' && s[k + 1] < '8') {
+        at = k;
+        return UrlFault::host_ascii_escape;
+      }
+      if (!(is_unreserved(c) || is_sub_delim(c) || c == '%' || static_cast<unsigned char>(c) >= 0x80)) {
+        at = k;
+        return UrlFault::host_char;
+      }
+    }
+  }
+  for (size_t k = port + 1; k < end; ++k)   // port = *DIGIT
+    if (!is_digit(s[k])) {
+      at = port;
+      return UrlFault::port;
+    }
+  return UrlFault::none;
+}
+
 } // namespace
 
 std::string quote(std::string_view s) {
@@ -285,23 +387,48 @@ bool is_env_name(std::string_view s) noexcept {
   return true;
 }
 
-bool is_http_url(std::string_view s) noexcept {
-  // scheme "http" or "https" (any case), "://", then a non-empty host.
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  size_t i = 0;
-  for (char want : {'h', 't', 't', 'p'}) {
-    if (i >= s.size() || lower(s[i]) != want) return false;
-    ++i;
+std::string http_url_problem(std::string_view s) {
+  size_t at = 0;
+  const UrlFault fault = http_url_fault(s, at);
+  if (fault == UrlFault::none) return {};
+  if (fault == UrlFault::scheme) return quote(s) + " is not a URL with scheme http or https";
+  std::string m = quote(s) + " is not a URL: ";
+  // The text at `at`: up to `chars` characters (whole UTF-8 sequences).
+  auto part = [&](size_t chars) {
+    size_t len = 0;
+    for (size_t c = 0; c < chars && at + len < s.size(); ++c)
+      for (++len; at + len < s.size() && (static_cast<unsigned char>(s[at + len]) & 0xc0) == 0x80;) ++len;
+    return quote(s.substr(at, len)) + " at position " + std::to_string(at);
+  };
+  const size_t authority_end = std::min(s.find_first_of("/?#", s.find("://") + 3), s.size());
+  switch (fault) {
+  case UrlFault::none:
+  case UrlFault::scheme: break;
+  case UrlFault::space: return m + "it contains a space or a control character";
+  case UrlFault::percent: return m + part(3) + " is not a percent-encoding ('%' and two hex digits, RFC 3986)";
+  case UrlFault::no_host: return m + "it has no host";
+  case UrlFault::userinfo_char:
+    return m + part(1) + " is not allowed in the user information (RFC 3986: letters, digits, -._~!$&'()*+,;=: "
+                         "and %XX)";
+  case UrlFault::host_char:
+    return m + part(1) + " is not allowed in a host name (RFC 3986: letters, digits, -._~!$&'()*+,;= and %XX; "
+                         "non-ASCII text)";
+  case UrlFault::host_ascii_escape:
+    return m + part(3) + ": a host name percent-encodes only bytes of non-ASCII characters (RFC 3986 "
+                         "section 3.2.2); write ASCII as itself";
+  case UrlFault::ip_literal:
+    return m + quote(s.substr(at, authority_end - at)) + " at position " + std::to_string(at) +
+           " is not an IPv6 address in brackets (hex digits, ':' and '.', then an optional %25 and interface name)";
+  case UrlFault::port:
+    return m + "the port " + quote(s.substr(at, authority_end - at)) + " at position " + std::to_string(at) +
+           " is not ':' and digits";
   }
-  if (i < s.size() && lower(s[i]) == 's') ++i;
-  if (s.substr(i, 3) != "://") return false;
-  for (char c : s)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  std::string_view rest = s.substr(i + 3);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  size_t at = authority.rfind('@');
-  std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
-  return !host.empty() && host[0] != ':';
+  return m;
+}
+
+bool is_http_url(std::string_view s) noexcept {
+  size_t at = 0;
+  return http_url_fault(s, at) == UrlFault::none;
 }
 
 bool is_ipv4_dotted_quad(std::string_view s) noexcept {

@@ -27,8 +27,11 @@ int compare_semver(const SemVer &a, const SemVer &b) noexcept;
 
 // POSIX-style environment name extended with '.' and '-' (spec 11, 0.8.11).
 bool is_env_name(std::string_view s) noexcept;
-// "http://host..." or "https://host..." (spec 9, homepage/documentation).
+// "http://host..." or "https://host..." (spec 9, homepage/documentation): no
+// space or control character, and every '%' starts a percent-encoding
+// ("%" HEXDIG HEXDIG, RFC 3986).
 bool is_http_url(std::string_view s) noexcept;
+std::string http_url_problem(std::string_view s);   // empty when is_http_url(s)
 // An IPv4 address in dotted-quad notation, "203.0.113.23" (spec 79).
 bool is_ipv4_dotted_quad(std::string_view s) noexcept;
 // An octal permission string of 1 to 4 digits, "0755" (spec 78).

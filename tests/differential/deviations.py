@@ -379,6 +379,13 @@ def _case_variant_keys(w):
                 # reference sees: every finding follows from that (path "").
                 if path == "" and field == "acKind" and not obj.has("acKind"):
                     out.append(("", obj, k))
+                elif re.search(r"\[\d+\]$", path):
+                    # A list element (label, isolator, port...): the field the
+                    # reference reads instead can change list-wide checks (os
+                    # and arch, unique names, isolator combinations) and, for
+                    # an isolator name, how its value is read. As for repeated
+                    # keys, the path is the list's.
+                    out.append((re.sub(r"\[\d+\]$", "", path), obj, k))
                 else:
                     out.append((join(path, field), obj, k))
     # The top-level kind as Go's schema.Kind reads it, even when the kind is
@@ -437,20 +444,35 @@ LEAP_SECOND = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T][0-9]{2}:[0-9]{2}:)60((
 
 
 def is_http_url(s):
-    """libappc's check (lib/spec/identifiers.cpp): http or https (any case),
-    "://", a non-empty host not starting with ':', no space or control character."""
+    """libappc's check (lib/spec/identifiers.cpp, http_url_fault): http or
+    https (any case), "://", no space or control character, every '%' a
+    percent-encoding; an RFC 3986 authority: userinfo of unreserved,
+    sub-delims, ':' and %XX; a host that is an IPv6 literal in brackets or a
+    non-empty reg-name (unreserved, sub-delims, non-ASCII text, %XX of bytes
+    80-FF); a port of digits."""
     low = s.lower()
     if low.startswith("https://"):
-        rest = s[8:]
+        start = 8
     elif low.startswith("http://"):
-        rest = s[7:]
+        start = 7
     else:
         return False
-    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in s):
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in s) or BAD_PERCENT.search(s):
         return False
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    host = authority.rsplit("@", 1)[-1]
-    return host != "" and not host.startswith(":")
+    authority = re.split(r"[/?#]", s[start:], maxsplit=1)[0]
+    userinfo, at, hostport = authority.rpartition("@")
+    if at and not URL_USERINFO.match(userinfo):
+        return False
+    m = URL_IP_LITERAL.match(hostport) if hostport.startswith("[") else URL_REG_NAME.match(hostport)
+    return bool(m) and URL_PORT.match(hostport[m.end():]) is not None
+
+
+# A '%' that does not start "%" HEXDIG HEXDIG (RFC 3986 section 2.1).
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+URL_USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*\Z")
+URL_REG_NAME = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|[^\x00-\x7f]|%[89A-Fa-f][0-9A-Fa-f])+")
+URL_IP_LITERAL = re.compile(r"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%25[A-Za-z0-9\-._~]+)?\]")
+URL_PORT = re.compile(r"(?::[0-9]*)?\Z")
 
 
 def _members(w, objtypes):
@@ -590,6 +612,173 @@ def r_leap_second(w):
             for item in obj.items:
                 if item[0] == "value" and item[1] == v:
                     item[1] = m.group(1) + "59" + m.group(2)
+
+
+# Go 1.19's time.Parse(time.RFC3339, s), which the reference's Date uses, is
+# laxer than RFC 3339 section 5.6 in four ways (time/format.go): a one-digit
+# hour (stdHour takes 1 or 2 digits), seconds left out before a fraction (the
+# error of the seconds is overwritten by the fraction's), a comma before the
+# fraction, and offset hours and minutes of any two characters atoi reads
+# ("+25:00", "+99:99", "-+1:-5"). This matches what it accepts.
+_GO_RFC3339 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{1,2}):([0-9]{2}):([0-9]{2})?(?:([.,])[0-9]+)?"
+                         r"(?:Z|[+-]([0-9]{2}|[+-][0-9]):([0-9]{2}|[+-][0-9]))\Z")
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _go_lax_timestamp(s):
+    """True when Go 1.19 accepts `s` as RFC 3339 only through one of its four
+    laxities (libappc's RFC 3339 check refuses all of them)."""
+    m = _GO_RFC3339.match(s)
+    if not m or (m.group(6) is None and m.group(7) is None):
+        return False
+    year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+    second = int(m.group(6) or 0)
+    if not 1 <= month <= 12 or hour > 23 or minute > 59 or second > 59:
+        return False
+    leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0
+    if not 1 <= day <= _DAYS[month - 1] + (1 if month == 2 and leap else 0):
+        return False
+    offset = [m.group(8), m.group(9)] if m.group(8) is not None else []
+    return (len(m.group(4)) == 1 or m.group(6) is None or m.group(7) == ","
+            or any(not f.isdigit() for f in offset) or bool(offset and (int(offset[0]) > 23 or int(offset[1]) > 59)))
+
+
+def p_created_rfc3339(w):
+    return [p for p, _, v in _annotation_values(w, "created") if _go_lax_timestamp(v)]
+
+
+def p_errno_name(w):
+    out = []
+    for _, _, _, ip, name, v in _isolators(w):
+        if name in ("os/linux/seccomp-remove-set", "os/linux/seccomp-retain-set") and isinstance(v, Obj):
+            for e in v.get_all("errno")[:1]:
+                if isinstance(e, str) and e != "" and not ERRNO_NAME.match(e):
+                    out.append(join(join(ip, "value"), "errno"))
+    return out
+
+
+ERRNO_NAME = re.compile(r"E[A-Z0-9]+\Z")
+
+# Fields the reference decodes as Go uint (port, count, hostPort, size): its
+# strconv.ParseUint refuses "-0", which libappc reads as the integer 0.
+UNSIGNED_FIELDS = {"port": ("port", "count"), "exposed_port": ("hostPort",), "dependency": ("size",)}
+
+
+def _minus_zero_items(w):
+    for path, obj, objtype in _members(w, tuple(UNSIGNED_FIELDS)):
+        for item in obj.items:
+            if item[0] in UNSIGNED_FIELDS[objtype] and isinstance(item[1], Num) and item[1].raw == "-0":
+                yield join(path, item[0]), item
+
+
+def p_unsigned_minus_zero(w):
+    return [p for p, _ in _minus_zero_items(w)]
+
+
+def r_unsigned_minus_zero(w):
+    for _, item in _minus_zero_items(w):
+        item[1] = Num("0")
+
+
+def p_null_image_id(w):
+    return [join(path, "id") for path, obj, _ in _members(w, ("runtime_image",)) if None in obj.get_all("id")]
+
+
+def r_null_image_id(w):
+    for _, obj, _ in _members(w, ("runtime_image",)):
+        obj.items = [item for item in obj.items if not (item[0] == "id" and item[1] is None)]
+
+
+def _rapidjson_number_too_big(raw):
+    """True when RapidJSON 1.1.0 (reader.h, ParseNumber) refuses the number
+    text with kParseErrorNumberTooBig: a line-by-line model of its integer,
+    fraction and exponent loops (Python floats are IEEE doubles, as there)."""
+    m = re.fullmatch(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([-+]?)([0-9]+))?", raw)
+    if not m:
+        return False
+    minus, ip, frac, esign, exp = m.group(1) == "-", m.group(2), m.group(3), m.group(4), m.group(5)
+    digits = [ord(c) - 48 for c in ip]
+    i = digits[0]
+    i64, use64, use_double, d, sig, k = 0, False, False, 0.0, 0, 1
+    if ip != "0":
+        lim32, last32 = (214748364, 8) if minus else (429496729, 5)
+        while k < len(digits):
+            if i >= lim32 and (i != lim32 or digits[k] > last32):
+                i64, use64 = i, True
+                break
+            i, sig, k = i * 10 + digits[k], sig + 1, k + 1
+        if use64:
+            lim64, last64 = (0x0CCCCCCCCCCCCCCC, 8) if minus else (0x1999999999999999, 5)
+            while k < len(digits):
+                if i64 >= lim64 and (i64 != lim64 or digits[k] > last64):
+                    d, use_double = float(i64), True
+                    break
+                i64, sig, k = i64 * 10 + digits[k], sig + 1, k + 1
+        if use_double:
+            while k < len(digits):
+                if d >= 1.7976931348623157e307:
+                    return True
+                d, k = d * 10 + digits[k], k + 1
+    exp_frac = 0
+    if frac is not None:
+        f, k = [ord(c) - 48 for c in frac], 0
+        if not use_double:
+            if not use64:
+                i64 = i
+            while k < len(f) and i64 <= 0x1FFFFFFFFFFFFF:
+                i64, exp_frac, k = i64 * 10 + f[k], exp_frac - 1, k + 1
+                if i64 != 0:
+                    sig += 1
+            d, use_double = float(i64), True
+        while k < len(f):
+            if sig < 17:
+                d, exp_frac = d * 10.0 + f[k], exp_frac - 1
+                if d > 0.0:
+                    sig += 1
+            k += 1
+    if exp is not None and esign != "-":
+        max_exp, e = 308 - exp_frac, ord(exp[0]) - 48
+        for c in exp[1:]:
+            e = e * 10 + ord(c) - 48
+            if e > max_exp:
+                return True
+    return False
+
+
+def p_number_too_big(w):
+    out = []
+    stack = [(w.doc, "")]
+    while stack:
+        n, p = stack.pop()
+        if isinstance(n, Obj):
+            stack.extend((v, join(p, k)) for k, v in n.items)
+        elif isinstance(n, list):
+            stack.extend((v, "%s[%d]" % (p, i)) for i, v in enumerate(n))
+        elif isinstance(n, Num) and _rapidjson_number_too_big(n.raw):
+            out.append(p)
+    return out
+
+
+# A \u escape, or any other escape (consumed whole, so that the backslash of
+# "\\" does not start one): matched left to right, escape after escape.
+_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})|.)", re.S)
+
+
+def lone_surrogate_paths(data):
+    """docs/conformance.md: a \\uD800-\\uDFFF escape that is not half of a
+    high-low pair (written back to back) is refused; Go reads it as U+FFFD."""
+    pending = None   # end of a high-surrogate escape whose low half must follow
+    for m in _ESCAPE.finditer(data):
+        cp = int(m.group(1), 16) if m.group(1) else -1
+        if pending is not None:
+            if m.start() != pending or not 0xDC00 <= cp <= 0xDFFF:
+                return [""]
+            pending = None
+        elif 0xD800 <= cp <= 0xDBFF:
+            pending = m.end()
+        elif 0xDC00 <= cp <= 0xDFFF:
+            return [""]
+    return [""] if pending is not None else []
 
 
 def utf8_rule_paths(data):
@@ -855,8 +1044,9 @@ RULES = [
          "count of 0 (the reference makes it 1), above 65535 or past port 65535 (the reference's check wraps)",
          p_integer_ranges, spec="13, 17, 78"),
     Rule("http-url", OURS_STRICTER,
-         "docs/manifests.md: a homepage/documentation annotation is not http(s):// with a host and without "
-         "spaces or control characters (the reference only checks the scheme)",
+         "docs/manifests.md: a homepage/documentation annotation is not http(s):// with a host, without "
+         "spaces or control characters, with every '%' followed by two hex digits (the reference checks the "
+         "scheme, and '%' escapes outside the query)",
          p_http_url, spec="9"),
     Rule("systemd-notify-bool", OURS_STRICTER,
          "docs/conformance.md: appc.io/executor/supports-systemd-notify is not \"true\" or \"false\"",
@@ -874,6 +1064,27 @@ RULES = [
          "docs/manifests.md: a created timestamp has second 60 (RFC 3339 allows a leap second, Go does not); "
          "repair: second 59",
          p_leap_second, r_leap_second, spec="7"),
+    Rule("created-rfc3339", OURS_STRICTER,
+         "docs/conformance.md: a created timestamp uses a laxity of Go 1.19's time.Parse that RFC 3339 does not "
+         "allow: a one-digit hour, no seconds before a fraction, a comma before the fraction, or a time-zone "
+         "offset hour above 23, minute above 59 or not two digits",
+         p_created_rfc3339, spec="7"),
+    Rule("errno-name-ascii", OURS_STRICTER,
+         "docs/isolators.md: a seccomp errno is neither empty nor E followed by one or more of A-Z 0-9 (the "
+         "reference takes \"E\" alone and any Unicode upper-case letter or number)",
+         p_errno_name, spec="33"),
+    Rule("unsigned-minus-zero", REF_STRICTER,
+         "docs/conformance.md: port, count, hostPort or dependency size written -0, which is the integer 0 for "
+         "libappc; Go's ParseUint refuses the minus sign; repair: 0",
+         p_unsigned_minus_zero, r_unsigned_minus_zero, spec="17, 19, 79"),
+    Rule("null-image-id", REF_STRICTER,
+         "docs/manifests.md: a pod app's image id is null, which libappc reads as absent (a template); the "
+         "reference hands null to Hash.UnmarshalJSON, which fails; repair: drop the member",
+         p_null_image_id, r_null_image_id, spec="73"),
+    Rule("json-number-too-big", OURS_STRICTER,
+         "docs/conformance.md: a number RapidJSON cannot hold in a double (kParseErrorNumberTooBig: 1e400, "
+         "a 310-digit integer, 0e400), wherever it is; the reference never decodes unknown members",
+         p_number_too_big, spec="46"),
     Rule("case-sensitive-keys", None,
          "a schema object has a key that differs from a field name only by case (Go folding, incl. "
          "U+017F/U+212A): libappc ignores it as unknown, the reference uses it as that field",
@@ -923,6 +1134,9 @@ def findings(data, direction):
         u = utf8_rule_paths(data)
         if u:
             out["utf8-strict"] = u
+        u = lone_surrogate_paths(data)
+        if u:
+            out["json-lone-surrogate"] = u
     return out
 
 
@@ -991,6 +1205,15 @@ def selftest():
     doc = (img % ('"a"', ',"app":{"User":"0","group":"0"}')).encode()
     expect(explain_ours_stricter(doc, ours("app.user"))[0], "a case-folded key explains its field")
     expect(not explain_ours_stricter(doc, ours("app.group"))[0], "a case-folded key explains only its field")
+    doc = (img % ('"a"', ',"app":{"user":"0","group":"0","isolators":[{"name":"os/linux/cpu-shares",'
+                  '"NAME":"os/linux/capabilities-remove-set","value":{"set":["C"]}}]}')).encode()
+    expect(explain_ours_stricter(doc, ours("app.isolators[0].value"))[0],
+           "a case-folded isolator name explains the findings of its isolator")
+    expect(not explain_ours_stricter(doc, ours("app.user"))[0], "a case-folded isolator name explains only its list")
+    doc = (img % ('"a"', ',"labels":[{"name":"os","value":"linux","Name":"b"},{"name":"arch","value":"p"}]')).encode()
+    expect(explain_ours_stricter(doc, ours("labels[1].value"))[0],
+           "a case-folded label name explains the list-wide os/arch finding")
+    expect(not explain_ours_stricter(doc, ours("name"))[0], "a case-folded label name explains only its list")
     doc = (img % ('"a"', ',"app":{"user":"0","group":"0","isolators":[{"name":"example.com/x","value":1}]}')).encode()
     held, repaired = repair_ref_stricter(doc)
     expect(held == ["unknown-isolator-valid"] and b"example.com/x" not in repaired,
@@ -1001,3 +1224,30 @@ def selftest():
     doc = b'{"acKind":"PodManifest","isolators":[{}]}'
     expect(set(findings(doc, OURS_STRICTER)["isolator-fields-required"]) == {"isolators[0].name", "isolators[0].value"},
            "an empty isolator lacks name and value")
+    # Lone surrogate escapes: not an escaped backslash before "udc00", not a pair.
+    for text, lone in ((rb'"\udc00"', True), (rb'"\ud800"', True), (rb'"\ud800\u0041"', True),
+                       (rb'"\ud800\udc00\udc00"', True), (rb'"\\udc00"', False), (rb'"\\\\udc00"', False),
+                       (rb'"\\\udc00"', True), (rb'"\ud83c\udf89"', False), (rb'"\ud83c\\udf89"', True)):
+        expect(bool(lone_surrogate_paths((img % ('"a"', ',"x":' + text.decode())).encode())) == lone,
+               "lone surrogate escape in %r: %s" % (text, lone))
+    f = findings((img % ('"a"', ',"x":[1e400,0e400,1e308,1' + '0' * 309 + ']')).encode(), OURS_STRICTER)
+    expect(sorted(f.get("json-number-too-big", [])) == ["x[0]", "x[1]", "x[3]"],
+           "RapidJSON's too-big numbers: 1e400, 0e400 and 10^309, not 1e308: %r" % f.get("json-number-too-big"))
+    ann = ',"annotations":[{"name":"created","value":"%s"}]'
+    for ts, held in (("2015-05-18T13:49:28+25:00", True), ("2015-05-18T13:49:28-00:60", True),
+                     ("2015-05-18T3:49:28Z", True), ("2015-05-18T13:49:.5Z", True), ("2015-05-18T13:49:28,5Z", True),
+                     ("2015-05-18T13:49:28+-1:00", True), ("2015-05-18T13:49:28+23:59", False),
+                     ("2015-05-18T13:49:28.5Z", False), ("2015-13-18T13:49:28+25:00", False),
+                     ("2015-05-18T13:49:Z", False), ("2015-02-29T3:49:28Z", False), ("2015-05-18T3:49:60Z", False)):
+        expect(bool(findings((img % ('"a"', ann % ts)).encode(), OURS_STRICTER).get("created-rfc3339")) == held,
+               "created-rfc3339 on %s: %s" % (ts, held))
+    seccomp = ',"app":{"user":"0","group":"0","isolators":[{"name":"os/linux/seccomp-remove-set",' \
+              '"value":{"set":["reboot"],"errno":"%s"}}]}'
+    for errno, held in (("E", True), ("E\u00c4", True), ("EPERM", False), ("", False), ("E2BIG", False)):
+        expect(bool(findings((img % ('"a"', seccomp % errno)).encode(), OURS_STRICTER).get("errno-name-ascii")) == held,
+               "errno-name-ascii on %r: %s" % (errno, held))
+    held, repaired = repair_ref_stricter((img % ('"a"', ',"dependencies":[{"imageName":"b","size":-0}]')).encode())
+    expect(held == ["unsigned-minus-zero"] and b'"size":0}' in repaired, "-0 is repaired to 0")
+    pod = b'{"acKind":"PodManifest","acVersion":"0.8.11","apps":[{"name":"a","image":{"id":null,"name":"b"}}]}'
+    held, repaired = repair_ref_stricter(pod)
+    expect(held == ["null-image-id"] and b'"image":{"name":"b"}' in repaired, "a null image id is dropped")

@@ -244,6 +244,48 @@ TEST_CASE("spec 46: hostile: invalid UTF-8 is refused with its byte offset") {
   CHECK_HAS_FINDING(pod_findings(pod_json() + "\xc3"), "", "invalid UTF-8", 0);
 }
 
+TEST_CASE("spec 46: hostile: lone UTF-16 surrogate escapes are refused with where; pairs are kept") {
+  std::string base = image_json(R"("annotations":[{"name":"authors","value":"aX"}])");
+  const size_t at = base.find("X\"");
+  auto with = [&](std::string_view text) {
+    std::string s = base;
+    s.replace(at, 1, text);
+    return s;
+  };
+  const std::string where = "line 1, column " + std::to_string(at + 1) + " (byte offset " + std::to_string(at) + ")";
+  // A lone low surrogate: RapidJSON would store it as the bytes ED B0 80, which are not UTF-8.
+  for (const char *low : {"\\udc00", "\\uDFFF", "\\uDc80"}) {
+    INFO(low);
+    CHECK_ONLY_FINDING(image_findings(with(low)), "",
+                       "invalid JSON at " + where + ": the escape " + low + " is a lone UTF-16 low surrogate", 46);
+  }
+  CHECK_ONLY_FINDING(image_findings(with("\\u0041\\n\\udc00")), "",
+                     "invalid JSON at line 1, column " + std::to_string(at + 9), 46);
+  CHECK_ONLY_FINDING(pod_findings(pod_json(R"("annotations":[{"name":"a","value":"\udc00"}])")), "",
+                     "is a lone UTF-16 low surrogate", 0);
+  // Two lows in a row: the second is not the low half of a pair either.
+  CHECK_HAS_FINDING(image_findings(with("\\ud800\\udc00\\udc00")), "",
+                    "invalid JSON at line 1, column " + std::to_string(at + 13), 46);
+  // A lone high surrogate: refused by the parser (followed by nothing, by another escape, by a high).
+  for (const char *high : {"\\ud800", "\\uDBFF\\u0041", "\\ud800\\ud800"}) {
+    INFO(high);
+    CHECK_ONLY_FINDING(image_findings(with(high)), "", "The surrogate pair in string is invalid", 46);
+  }
+  // In a key too, where the decoder never looks.
+  CHECK_ONLY_FINDING(image_findings(image_json(R"("x-\udc00":1)")), "", "lone UTF-16 low surrogate", 46);
+  // An escaped backslash followed by "udc00" is text, not an escape.
+  auto r = parse_image_manifest(with(R"(\\udc00 \\\\udc00)"));
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->annotations[0].value == R"(a\udc00 \\udc00)");
+  // A well-formed pair is one supplementary character, U+1F389, in UTF-8; it round-trips.
+  r = parse_image_manifest(with("\\ud83c\\udf89\\u00e9"));
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->annotations[0].value == "a\xf0\x9f\x8e\x89\xc3\xa9");
+  auto again = parse_image_manifest(serialize(*r));
+  REQUIRE_MESSAGE(again.ok(), again.error().message);
+  CHECK(again->annotations[0].value == r->annotations[0].value);
+}
+
 TEST_CASE("spec 46: hostile: NUL bytes and escaped NULs") {
   std::string s = image_json();
   s.insert(s.size() - 1, std::string(" \0", 2));

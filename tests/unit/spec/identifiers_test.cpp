@@ -153,6 +153,77 @@ TEST_CASE("spec 9: homepage and documentation URLs are http or https") {
   }
 }
 
+TEST_CASE("spec 9: a '%' in a homepage or documentation URL starts a percent-encoding (RFC 3986)") {
+  for (const char *s : {"http://example.com/a%20b", "http://example.com/%2F%2f", "http://example.com/?q=%C3%A9#x%41",
+                        "http://us%65r@example.com/", "http://%C3%A4.example/"}) {
+    INFO(std::string(s));
+    CHECK(is_http_url(s));
+    CHECK(http_url_problem(s).empty());
+  }
+  // Anywhere in the URL: path, query (which Go's url.Parse does not check), fragment, user, host; at the end.
+  for (const char *s : {"http://example.com/%zz", "http://example.com/?q=%zz", "http://example.com/#%g0",
+                        "http://u%x@example.com/", "http://ex%ample.com", "http://example.com/%", "http://example.com/%4",
+                        "http://example.com/a%%20"}) {
+    INFO(std::string(s));
+    CHECK_FALSE(is_http_url(s));
+    CHECK(http_url_problem(s).find("is not a percent-encoding ('%' and two hex digits, RFC 3986)") !=
+          std::string::npos);
+  }
+  CHECK(http_url_problem("http://example.com/%zz") ==
+        R"("http://example.com/%zz" is not a URL: "%zz" at position 19 is not a percent-encoding ('%' and two hex )"
+        R"(digits, RFC 3986))");
+  CHECK(http_url_problem("http://example.com/%4") ==
+        R"("http://example.com/%4" is not a URL: "%4" at position 19 is not a percent-encoding ('%' and two hex )"
+        R"(digits, RFC 3986))");
+  // The quoted escape keeps whole UTF-8 characters.
+  CHECK(http_url_problem("http://example.com/%2\xc3\xa4x").find("\"%2\xc3\xa4\" at position 19") != std::string::npos);
+  // The other reasons.
+  CHECK(http_url_problem("ftp://x.org") == R"("ftp://x.org" is not a URL with scheme http or https)");
+  CHECK(http_url_problem("http://") == R"("http://" is not a URL: it has no host)");
+  CHECK(http_url_problem("http://a b") == R"("http://a b" is not a URL: it contains a space or a control character)");
+}
+
+TEST_CASE("spec 9: the authority of a homepage or documentation URL follows RFC 3986") {
+  for (const char *s : {"http://example.com:8080/", "http://example.com:/", "http://u:p@example.com", "http://a.b-c_d~e/",
+                        "http://a!$&'()*+,;=b/", "http://[::1]/", "http://[::1]:80", "http://[fe80::1%25eth0]/",
+                        "http://[::ffff:192.0.2.1]/", "https://\xc3\xa4.example/", "http://%C3%A4.example/",
+                        "http://example.com/{}|^`\"<>[]@:", "http://example.com?q=@:/?", "http://192.0.2.1/"}) {
+    INFO(std::string(s));
+    CHECK(is_http_url(s));
+    CHECK(http_url_problem(s).empty());
+  }
+  struct Bad {
+    const char *url, *why;
+  };
+  for (const Bad &b : {
+           Bad{"http://exa{mple.com/", R"("{" at position 10 is not allowed in a host name)"},
+           Bad{"http://example.com\\x/", R"("\\" at position 18 is not allowed in a host name)"},
+           Bad{"http://a\"b/", R"("\"" at position 8 is not allowed in a host name)"},
+           Bad{"http://a<b>/", R"("<" at position 8 is not allowed in a host name)"},
+           Bad{"http://exa%41mple.com/", R"("%41" at position 10: a host name percent-encodes only bytes of non-ASCII)"},
+           Bad{"http://ex%25ample.com/", R"("%25" at position 9: a host name percent-encodes only)"},
+           Bad{"http://example.com:http/", R"(the port ":http" at position 18 is not ':' and digits)"},
+           Bad{"http://a:b:80/", R"(the port ":b:80" at position 8 is not ':' and digits)"},
+           Bad{"http://[::1]x/", R"(the port "x" at position 12 is not ':' and digits)"},
+           Bad{"http://[::1/", R"("[::1" at position 7 is not an IPv6 address in brackets)"},
+           Bad{"http://[example.com]/", R"("[example.com]" at position 7 is not an IPv6 address in brackets)"},
+           Bad{"http://[fe80::1%25]/", "is not an IPv6 address in brackets"},
+           Bad{"http://[fe80::1%25e%20]/", "is not an IPv6 address in brackets"},
+           Bad{"http://u{@example.com/", R"("{" at position 8 is not allowed in the user information)"},
+           Bad{"http://a@b@example.com/", R"("@" at position 8 is not allowed in the user information)"},
+           Bad{"http://\xc3\xa4@example.com/", "\"\xc3\xa4\" at position 7 is not allowed in the user information"},
+           Bad{"http://u@/", "it has no host"},
+           Bad{"http:///x", "it has no host"},
+       }) {
+    INFO(std::string(b.url));
+    CHECK_FALSE(is_http_url(b.url));
+    std::string why = http_url_problem(b.url);
+    INFO(why);
+    CHECK(why.rfind(quote(b.url) + " is not a URL: ", 0) == 0);
+    CHECK(why.find(b.why) != std::string::npos);
+  }
+}
+
 TEST_CASE("spec 78, 79: octal modes and dotted quads") {
   for (const char *s : {"0755", "0777", "755", "0", "1777"}) CHECK(is_octal_mode(s));
   for (const char *s : {"", "rwx", "0855", "07555", "-755", "0x1ff"}) CHECK_FALSE(is_octal_mode(s));

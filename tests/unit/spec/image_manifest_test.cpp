@@ -337,6 +337,9 @@ TEST_CASE("spec 9: annotations: unique AC Identifier names; created, homepage, d
                      "is not a URL with scheme http or https", 9);
   CHECK_ONLY_FINDING(ann(R"([{"name":"documentation","value":"ftp://x.org"}])"), "annotations[0].value",
                      "is not a URL with scheme http or https", 9);
+  CHECK_ONLY_FINDING(ann(R"([{"name":"homepage","value":"http://example.com/%zz"}])"), "annotations[0].value",
+                     R"(homepage: "http://example.com/%zz" is not a URL: "%zz" at position 19 is not a percent-encoding)",
+                     9);
   CHECK_ONLY_FINDING(ann(R"([{"name":"appc.io/executor/supports-systemd-notify","value":"yes"}])"),
                      "annotations[0].value", "expected \"true\" or \"false\", got \"yes\"", 9);
   CHECK_ONLY_FINDING(ann(R"([{"name":"foo","value":"1"},{"name":"foo","value":"2"}])"), "annotations[1].name",
