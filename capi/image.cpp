@@ -34,6 +34,16 @@ static_assert(static_cast<int>(aci::Compression::zstd) == APPC_COMPRESSION_ZSTD)
 
 bool known_compression(int c) noexcept { return c >= APPC_COMPRESSION_NONE && c <= APPC_COMPRESSION_ZSTD; }
 
+// A C caller may store any int in an enum field; reading it as the C++ enum
+// type would be undefined for values outside the enumerators, so read the
+// object representation instead.
+template <typename E> int raw_enum(const E &value) noexcept {
+  static_assert(sizeof(E) == sizeof(int));
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
+
 appc_compression to_c(aci::Compression c) noexcept { return static_cast<appc_compression>(c); }
 
 Status check_version(const char *type, unsigned version, unsigned current) {
@@ -95,12 +105,13 @@ Result<aci::BuildOptions> build_options(const appc_build_options *opts) {
   aci::BuildOptions b;
   if (opts == nullptr) return b;
   APPC_TRY_VOID(check_version("appc_build_options", opts->version, APPC_BUILD_OPTIONS_VERSION));
-  if (!known_compression(opts->compression))
+  const int compression = raw_enum(opts->compression);
+  if (!known_compression(compression))
     return Error::make(Code::invalid,
-                       "appc_build_options: compression " + std::to_string(static_cast<int>(opts->compression)) +
+                       "appc_build_options: compression " + std::to_string(compression) +
                            " is not an appc_compression value",
                        "compression");
-  b.compression = static_cast<aci::Compression>(opts->compression);
+  b.compression = static_cast<aci::Compression>(compression);
   b.overwrite = opts->overwrite;
   b.owner_root = opts->owner_root;
   if (opts->has_mtime) b.mtime = opts->mtime;
@@ -157,8 +168,9 @@ public:
 extern "C" {
 
 const char *appc_compression_name(appc_compression compression) {
-  if (!known_compression(compression)) return nullptr;
-  return aci::compression_name(static_cast<aci::Compression>(compression));
+  const int raw = raw_enum(compression);
+  if (!known_compression(raw)) return nullptr;
+  return aci::compression_name(static_cast<aci::Compression>(raw));
 }
 
 int appc_compression_from_name(const char *name, appc_compression *out) {

@@ -3,7 +3,7 @@
 standard tools doing the same work.
 
   bench_aci.py --appc BUILD/examples/cli/appc [--runs N] [--cache DIR]
-               [--persist DIR] [--workdir DIR] [--keep]
+               [--persist DIR] [--workdir DIR] [--keep] [--only WORDS]
 
 The subject is a realistic root filesystem: Debian bookworm from
 `debootstrap --variant=minbase` (apt's package cache and lists removed, as in
@@ -56,6 +56,7 @@ MANIFEST = {
     "app": {"exec": ["/bin/bash"], "user": "0", "group": "0"},
 }
 MIRROR = "http://deb.debian.org/debian"
+KEYS = ("id", "id-gzip", "extract", "extract-gzip", "build", "build-sorted", "build-gzip")
 
 
 def log(msg):
@@ -142,8 +143,8 @@ def shq(s):
 class Pair:
     """libappc's command against the reference's, run alternately."""
 
-    def __init__(self, title, ours, ref, target=None, setup=None, after=None):
-        self.title, self.ours, self.ref, self.target = title, ours, ref, target
+    def __init__(self, key, title, ours, ref, target=None, setup=None, after=None):
+        self.key, self.title, self.ours, self.ref, self.target = key, title, ours, ref, target
         self.setup, self.after = setup, after   # untimed, before/after every run
         self.t_ours, self.t_ref = [], []        # wall-clock seconds
         self.c_ours, self.c_ref = [], []        # CPU seconds (user + system) of the processes
@@ -164,7 +165,7 @@ class Pair:
 
     def row(self):
         mo, mr = statistics.median(self.t_ours), statistics.median(self.t_ref)
-        return {"benchmark": self.title, "libappc_s": mo, "reference_s": mr, "ratio": mr / mo,
+        return {"key": self.key, "benchmark": self.title, "libappc_s": mo, "reference_s": mr, "ratio": mr / mo,
                 "target": self.target, "libappc_runs": self.t_ours, "reference_runs": self.t_ref,
                 "libappc_cpu_s": statistics.median(self.c_ours), "reference_cpu_s": statistics.median(self.c_ref)}
 
@@ -190,8 +191,14 @@ def main():
                     help="a tarball of the rootfs survives reboots here ('' for none)")
     ap.add_argument("--workdir", default="/dev/shm", help="scratch space, on tmpfs (default /dev/shm)")
     ap.add_argument("--keep", action="store_true", help="keep the built ACIs (prints where)")
+    ap.add_argument("--only", default="", help="comma-separated keys of the benchmarks to run: %s "
+                    "(default all)" % ", ".join(KEYS))
     args = ap.parse_args()
 
+    unknown = {k.strip() for k in args.only.split(",") if k.strip()} - set(KEYS)
+    if unknown:
+        raise SystemExit("FAIL: --only: unknown benchmark(s) %s (known: %s)" % (", ".join(sorted(unknown)),
+                                                                               ", ".join(KEYS)))
     appc = args.appc or os.path.join(os.environ.get("APPC_BUILD_ROOT", "build"), "examples", "cli", "appc")
     appc = os.path.abspath(appc)
     if not os.access(appc, os.X_OK):
@@ -276,21 +283,24 @@ def bench(appc, image, work, args):
                 os.unlink(p)
 
     pairs = [
-        Pair("id, uncompressed: appc image id | openssl dgst -sha512", appc_id(aci),
+        Pair("id", "id, uncompressed: appc image id | openssl dgst -sha512", appc_id(aci),
              lambda: run(["openssl", "dgst", "-sha512", aci]), 0.95),
-        Pair("id, gzip: appc image id | gzip -dc | openssl dgst", appc_id(aci_gz),
+        Pair("id-gzip", "id, gzip: appc image id | gzip -dc | openssl dgst", appc_id(aci_gz),
              lambda: run("gzip -dc %s | openssl dgst -sha512" % shq(aci_gz))),
-        Pair("extract+hash, uncompressed: appc | tee+sha512sum+tar -x", appc_extract(aci),
+        Pair("extract", "extract+hash, uncompressed: appc | tee+sha512sum+tar -x", appc_extract(aci),
              tar_extract(aci, False), 1.0, setup=clear_out, after=clear_out),
-        Pair("extract+hash, gzip: appc | gzip -dc+tee+sha512sum+tar -x", appc_extract(aci_gz),
+        Pair("extract-gzip", "extract+hash, gzip: appc | gzip -dc+tee+sha512sum+tar -x", appc_extract(aci_gz),
              tar_extract(aci_gz, True), 1.0, setup=clear_out, after=clear_out),
-        Pair("build, uncompressed: appc image build | tar -c", appc_build([], built),
+        Pair("build", "build, uncompressed: appc image build | tar -c", appc_build([], built),
              tar_create([], built_tar), 0.9, setup=clear_built, after=clear_built),
-        Pair("build, uncompressed: appc image build | tar -c --sort=name", appc_build([], built),
+        Pair("build-sorted", "build, uncompressed: appc image build | tar -c --sort=name", appc_build([], built),
              tar_create(["--sort=name"], built_tar), setup=clear_built, after=clear_built),
-        Pair("build, gzip: appc --compression=gzip | tar -cz", appc_build(["--compression=gzip"], built),
+        Pair("build-gzip", "build, gzip: appc --compression=gzip | tar -cz", appc_build(["--compression=gzip"], built),
              tar_create(["-z"], built_tar), setup=clear_built, after=clear_built),
     ]
+    if args.only:
+        keys = [k.strip() for k in args.only.split(",")]
+        pairs = [p for p in pairs if p.key in keys]
     width = max(len(p.title) for p in pairs)
     log("\n%-*s %10s %10s %7s  %-12s %s" % (width, "benchmark: libappc | reference", "libappc", "reference", "ratio",
                                               "target", "CPU time (user+sys), medians; wall ranges"))
