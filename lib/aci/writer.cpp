@@ -62,6 +62,10 @@ struct ArchiveWriteFree {
   void operator()(archive *a) const noexcept { archive_write_free(a); }
 };
 using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteFree>;
+
+// A libarchive status to go on with. Not `r >= ARCHIVE_WARN`: ARCHIVE_RETRY
+// (-10) sorts above ARCHIVE_WARN (-20) and is a failure.
+bool la_ok(int r) noexcept { return r == ARCHIVE_OK || r == ARCHIVE_WARN; }
 struct EntryFree {
   void operator()(archive_entry *e) const noexcept { archive_entry_free(e); }
 };
@@ -521,7 +525,7 @@ Status Builder::put_xattrs(archive_entry *e, int fd, const std::string &fs) {
 Status Builder::write_header(archive_entry *e, const std::string &arch) {
   int r = archive_write_header(tar_, e);
   // ARCHIVE_WARN: a name that is not valid UTF-8 was stored as raw bytes (hdrcharset=BINARY).
-  if (r < ARCHIVE_WARN) return archive_failure("writing " + arch);
+  if (!la_ok(r)) return archive_failure("writing " + arch);
   ++entries_;
   return {};
 }
@@ -779,7 +783,7 @@ Result<ArchiveWriter> open_compressor(Compression c, Sink &sink) {
       r = archive_write_add_filter_gzip(a.get());
       filter = "gzip";
       // No timestamp in the gzip header: compressed builds are reproducible too.
-      if (r >= ARCHIVE_WARN) r = archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);
+      if (la_ok(r)) r = archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);
       break;
     case Compression::bzip2:
       r = archive_write_add_filter_bzip2(a.get());
@@ -796,7 +800,7 @@ Result<ArchiveWriter> open_compressor(Compression c, Sink &sink) {
     case Compression::none:
       return Error::make(Code::internal, "no compressor for compression none");
     }
-  if (r < ARCHIVE_WARN) {
+  if (!la_ok(r)) {
     const char *msg = archive_error_string(a.get());
     return Error::make(Code::not_supported,
                        std::string(filter ? filter : "compression") + ": " + (msg ? msg : "unavailable"));
@@ -813,7 +817,7 @@ Result<ArchiveWriter> open_compressor(Compression c, Sink &sink) {
   archive_entry_set_pathname(e.get(), "tar");
   archive_entry_set_filetype(e.get(), AE_IFREG);
   archive_entry_set_perm(e.get(), 0644);
-  if (archive_write_header(a.get(), e.get()) < ARCHIVE_WARN) {
+  if (!la_ok(archive_write_header(a.get(), e.get()))) {
     const char *msg = archive_error_string(a.get());
     return Error::make(Code::os, std::string("starting ") + filter + ": " + (msg ? msg : "failed"));
   }
@@ -978,7 +982,7 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
   if (sink.err) return std::move(*sink.err);
   APPC_TRY_VOID(pipe.finish());
   if (compressor) {
-    if (archive_write_finish_entry(compressor.get()) < ARCHIVE_WARN ||
+    if (!la_ok(archive_write_finish_entry(compressor.get())) ||
         archive_write_close(compressor.get()) != ARCHIVE_OK) {
       if (sink.out_err) return std::move(*sink.out_err);
       return Error::make(Code::os, "finishing " + out_path + ": " + archive_error_string(compressor.get()));

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Run the C examples (examples/c) and check their output and exit codes.
 
-usage: examples_test.py VALIDATE_MANIFEST BUILD_MANIFEST   (APPC_TEST_DATA set by meson)
+usage: examples_test.py VALIDATE_MANIFEST BUILD_MANIFEST IMAGE_INFO APPC_CLI   (APPC_TEST_DATA set by meson)
 """
 import json
 import os
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-validate, build = sys.argv[1], sys.argv[2]
+validate, build, image_info, appc_cli = sys.argv[1:5]
 corpus = os.path.join(os.environ["APPC_TEST_DATA"], "conformance", "manifests")
 failures = []
 
@@ -77,6 +77,42 @@ if len(docs) == 2:
             paths.append(p)
         r = run(validate, *paths)
         check(r.returncode == 0, f"built documents validate (got {r.stdout})")
+
+# image_info: an ACI built with the CLI, read and extracted by the C example.
+with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as d:
+    src = os.path.join(d, "src")
+    os.makedirs(os.path.join(src, "rootfs", "etc"))
+    with open(os.path.join(src, "rootfs", "etc", "hello"), "w") as f:
+        f.write("hello\n")
+    os.symlink("hello", os.path.join(src, "rootfs", "etc", "hi"))
+    with open(os.path.join(src, "manifest"), "w") as f:
+        json.dump({"acKind": "ImageManifest", "acVersion": "0.8.11", "name": "example.com/hello",
+                   "labels": [{"name": "version", "value": "1.0.0"}, {"name": "os", "value": "linux"}]}, f)
+    aci = os.path.join(d, "hello.aci")
+    r = run(appc_cli, "image", "build", "--compression=gzip", src, aci)
+    check(r.returncode == 0, f"appc image build (got {r.returncode}: {r.stderr})")
+    image_id = run(appc_cli, "image", "id", aci).stdout.strip()
+    out = os.path.join(d, "out")
+    r = run(image_info, aci, out)
+    check(r.returncode == 0, f"image_info exits 0 (got {r.returncode}: {r.stderr})")
+    lines = r.stdout.splitlines()
+    check(f"id: {image_id}" in lines, f"image_info id equals appc image id: {lines}")
+    check("name: example.com/hello" in lines and "label: version=1.0.0" in lines and
+          "compression: gzip" in lines, f"image_info fields: {lines}")
+    # rootfs/ itself and rootfs/etc
+    check("extracted: 1 files, 2 dirs, 1 symlinks" in lines, f"image_info extraction: {lines}")
+    check(open(os.path.join(out, "etc", "hello")).read() == "hello\n" and
+          os.readlink(os.path.join(out, "etc", "hi")) == "hello", "extracted tree")
+    # A broken archive: exit 1 with the error named.
+    bad = os.path.join(d, "bad.aci")
+    with open(aci, "rb") as f:
+        data = f.read()
+    with open(bad, "wb") as f:
+        f.write(data[: len(data) // 2])
+    r = run(image_info, bad)
+    check(r.returncode == 1 and r.stderr.startswith(bad + ": "), f"truncated ACI: {r.returncode} {r.stderr!r}")
+    r = run(image_info)
+    check(r.returncode == 2 and "usage:" in r.stderr, "image_info usage exits 2")
 
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
