@@ -12,6 +12,9 @@ PKGS=(
   doctest-dev pybind11-dev python3-dev python3-pytest
   # archives and tools the tests drive
   busybox-static xz-utils zstd gzip bzip2 tar
+  # the executor: networking, and the peers and workloads of its tests and benchmarks
+  # (redis-server is not installed: its .deb is downloaded and unpacked into a test image)
+  iptables iproute2 containernetworking-plugins crun redis-tools debootstrap util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do
