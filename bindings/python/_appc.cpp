@@ -21,7 +21,9 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <tuple>
 #include <string>
 #include <utility>
@@ -735,6 +737,285 @@ py::list compression_names() {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// The image store
+//
+// One StoreHandle per appc.Store. Every call runs without the GIL while it
+// holds the handle shared; close() takes it exclusively, so a store is never
+// freed under a running call of another thread. Results (stored images,
+// trees, gc results, check reports) are copied into plain Python values with
+// the GIL held, and their C handles freed at once.
+
+struct OwnedStoreImage {
+  appc_store_image *p = nullptr;
+  OwnedStoreImage() = default;
+  OwnedStoreImage(const OwnedStoreImage &) = delete;
+  OwnedStoreImage &operator=(const OwnedStoreImage &) = delete;
+  ~OwnedStoreImage() { appc_store_image_free(p); }
+};
+
+// Every field of a stored image; "manifest" is an owned ImageManifestHandle (a clone).
+py::dict stored_image_dict(const appc_store_image *img) {
+  appc_image_manifest *m = nullptr;
+  check([&] { return appc_image_manifest_clone(&m, appc_store_image_manifest(img)); });
+  py::object handle = py::cast(new ImageManifest(m), py::return_value_policy::take_ownership);
+  size_t raw_len = 0;
+  const char *raw = appc_store_image_raw_manifest(img, &raw_len);
+  py::dict d;
+  d["id"] = text(appc_store_image_id(img));
+  d["name"] = text(appc_store_image_name(img));
+  d["labels"] = pairs(appc_store_image_label_count(img), [&](size_t i) { return appc_store_image_label_name(img, i); },
+                      [&](size_t i) { return appc_store_image_label_value(img, i); });
+  d["size"] = appc_store_image_size(img);
+  d["tar_size"] = appc_store_image_tar_size(img);
+  d["compression"] = compression_text(appc_store_image_compression(img));
+  d["imported_ns"] = appc_store_image_imported_ns(img);
+  d["last_used_ns"] = appc_store_image_last_used_ns(img);
+  d["origin"] = text(appc_store_image_origin(img));
+  d["blob_path"] = py::bytes(appc_store_image_blob_path(img));
+  d["raw_manifest"] = py::bytes(raw ? raw : "", raw_len);
+  d["manifest"] = handle;
+  return d;
+}
+
+class StoreHandle {
+public:
+  explicit StoreHandle(appc_store *p) : p_(p) {}
+  StoreHandle(const StoreHandle &) = delete;
+  StoreHandle &operator=(const StoreHandle &) = delete;
+  ~StoreHandle() { appc_store_free(p_); }
+
+  // Runs `f(store)` (a status-returning C call) without the GIL, then raises
+  // the progress callback's exception or the library's error.
+  template <class F> void call(ProgressBridge *bridge, F &&f) {
+    int rc = 0;
+    bool closed = false;
+    ErrorCopy err;
+    {
+      py::gil_scoped_release nogil;
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      if (p_ == nullptr) {
+        closed = true;
+      } else {
+        rc = f(p_);
+        if (rc < 0) err = ErrorCopy::last();
+      }
+    }
+    if (closed) throw py::value_error("I/O operation on a closed appc.Store");
+    if (bridge) bridge->raise_pending();
+    if (rc < 0) raise_error(err);
+  }
+
+  void close() {
+    py::gil_scoped_release nogil;
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    appc_store_free(p_);
+    p_ = nullptr;
+  }
+
+  bool closed() {
+    py::gil_scoped_release nogil;
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return p_ == nullptr;
+  }
+
+  py::bytes root() {
+    std::string r;
+    call(nullptr, [&](appc_store *s) {
+      r = appc_store_root(s);
+      return APPC_OK;
+    });
+    return py::bytes(r);
+  }
+
+private:
+  std::shared_mutex mu_;
+  appc_store *p_;
+};
+
+StoreHandle *store_open(const std::optional<py::bytes> &root_b, bool create, bool durable, int busy_timeout_ms) {
+  std::string root = root_b ? path_arg(*root_b, "root") : std::string();
+  appc_store_options opts = APPC_STORE_OPTIONS_INIT;
+  opts.create = create;
+  opts.durable = durable;
+  opts.busy_timeout_ms = busy_timeout_ms;
+  appc_store *s = nullptr;
+  check_nogil([&] { return appc_store_open(&s, root_b ? root.c_str() : nullptr, &opts); });
+  return new StoreHandle(s);
+}
+
+std::optional<std::string> opt_arg(const std::optional<std::string> &v, const char *what) {
+  if (v) c_str(*v, what);
+  return v;
+}
+
+py::tuple store_import(StoreHandle &h, const std::optional<py::bytes> &path_b, int fd,
+                       const std::optional<std::string> &origin_in, const std::optional<std::string> &expect_in,
+                       uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes, py::object progress) {
+  std::string path = path_b ? path_arg(*path_b, "path") : std::string();
+  auto origin = opt_arg(origin_in, "origin"), expect = opt_arg(expect_in, "expect_id");
+  appc_import_options opts = APPC_IMPORT_OPTIONS_INIT;
+  opts.origin = origin ? origin->c_str() : nullptr;
+  opts.expect_id = expect ? expect->c_str() : nullptr;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  ProgressBridge bridge(std::move(progress));
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  OwnedStoreImage img;
+  bool already = false;
+  h.call(&bridge, [&](appc_store *s) {
+    return path_b ? appc_store_import(&img.p, s, path.c_str(), &opts, &already)
+                  : appc_store_import_fd(&img.p, s, fd, &opts, &already);
+  });
+  return py::make_tuple(stored_image_dict(img.p), already);
+}
+
+py::dict store_lookup(StoreHandle &h, const py::str &what, int kind) {
+  std::string ref = from_py(what, kind == 0 ? "id" : "image");
+  OwnedStoreImage img;
+  h.call(nullptr, [&](appc_store *s) {
+    return kind == 0 ? appc_store_get(&img.p, s, ref.c_str()) : appc_store_resolve(&img.p, s, ref.c_str());
+  });
+  return stored_image_dict(img.p);
+}
+
+py::dict store_find(StoreHandle &h, const py::str &name_in, const py::list &labels) {
+  std::string name = from_py(name_in, "name");
+  std::vector<std::string> names, values;
+  for (py::handle item : labels) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(item);
+    names.push_back(from_py(t[0], "label name"));
+    values.push_back(from_py(t[1], "label value"));
+  }
+  std::vector<const char *> np, vp;
+  for (size_t i = 0; i < names.size(); ++i) {
+    np.push_back(names[i].c_str());
+    vp.push_back(values[i].c_str());
+  }
+  OwnedStoreImage img;
+  h.call(nullptr, [&](appc_store *s) {
+    return appc_store_find(&img.p, s, name.c_str(), np.empty() ? nullptr : np.data(),
+                           vp.empty() ? nullptr : vp.data(), np.size());
+  });
+  return stored_image_dict(img.p);
+}
+
+py::list store_list(StoreHandle &h) {
+  appc_store_image_list *list = nullptr;
+  h.call(nullptr, [&](appc_store *s) { return appc_store_list(&list, s); });
+  struct Guard {
+    appc_store_image_list *l;
+    ~Guard() { appc_store_image_list_free(l); }
+  } guard{list};
+  py::list out;
+  for (size_t i = 0, n = appc_store_image_list_count(list); i < n; ++i)
+    out.append(stored_image_dict(appc_store_image_list_at(list, i)));
+  return out;
+}
+
+void store_export(StoreHandle &h, const py::str &image_in, const py::bytes &out_b, bool overwrite) {
+  std::string image = from_py(image_in, "image"), out = path_arg(out_b, "path");
+  h.call(nullptr, [&](appc_store *s) { return appc_store_export(s, image.c_str(), out.c_str(), overwrite); });
+}
+
+py::dict store_tree(StoreHandle &h, const py::str &image_in, const std::optional<std::string> &holder_in,
+                    bool preserve_owners, py::object progress) {
+  std::string image = from_py(image_in, "image");
+  auto holder = opt_arg(holder_in, "holder");
+  appc_tree_options opts = APPC_TREE_OPTIONS_INIT;
+  opts.holder = holder ? holder->c_str() : nullptr;
+  opts.preserve_owners = preserve_owners;
+  ProgressBridge bridge(std::move(progress));
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  appc_tree *t = nullptr;
+  h.call(&bridge, [&](appc_store *s) { return appc_store_tree(&t, s, image.c_str(), &opts); });
+  struct Guard {
+    appc_tree *t;
+    ~Guard() { appc_tree_free(t); }
+  } guard{t};
+  py::list layers;
+  for (size_t i = 0, n = appc_tree_layer_count(t); i < n; ++i) layers.append(text(appc_tree_layer(t, i)));
+  py::dict d;
+  d["key"] = text(appc_tree_key(t));
+  d["image_id"] = text(appc_tree_image_id(t));
+  d["path"] = py::bytes(appc_tree_path(t));
+  d["rootfs"] = py::bytes(appc_tree_rootfs(t));
+  d["layers"] = layers;
+  d["size"] = appc_tree_size(t);
+  d["files"] = appc_tree_files(t);
+  d["digest"] = text(appc_tree_digest(t));
+  d["verified"] = appc_tree_verified(t);
+  d["created_ns"] = appc_tree_created_ns(t);
+  d["last_used_ns"] = appc_tree_last_used_ns(t);
+  return d;
+}
+
+void store_render(StoreHandle &h, const py::str &image_in, const py::bytes &dir_b, bool preserve_owners,
+                  uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes, py::object progress) {
+  std::string image = from_py(image_in, "image"), dir = path_arg(dir_b, "dir");
+  appc_render_options opts = APPC_RENDER_OPTIONS_INIT;
+  opts.preserve_owners = preserve_owners;
+  opts.max_bytes = max_bytes;
+  opts.max_entries = max_entries;
+  opts.max_manifest_bytes = max_manifest_bytes;
+  ProgressBridge bridge(std::move(progress));
+  opts.progress_cb = &ProgressBridge::callback;
+  opts.progress_payload = &bridge;
+  h.call(&bridge, [&](appc_store *s) { return appc_store_render(s, image.c_str(), dir.c_str(), &opts); });
+}
+
+py::tuple store_rm(StoreHandle &h, const py::str &image_in, bool force) {
+  std::string image = from_py(image_in, "image");
+  Buf id;
+  uint64_t freed = 0;
+  h.call(nullptr, [&](appc_store *s) { return appc_store_rm(s, image.c_str(), force, &id.b, &freed); });
+  return py::make_tuple(text(id.b.ptr, id.b.size), freed);
+}
+
+py::dict store_gc(StoreHandle &h, int64_t image_grace_s, int64_t tree_grace_s, bool dry_run) {
+  appc_store_gc_options opts = APPC_STORE_GC_OPTIONS_INIT;
+  opts.image_grace_s = image_grace_s;
+  opts.tree_grace_s = tree_grace_s;
+  opts.dry_run = dry_run;
+  appc_store_gc_result *r = nullptr;
+  h.call(nullptr, [&](appc_store *s) { return appc_store_gc(&r, s, &opts); });
+  struct Guard {
+    appc_store_gc_result *r;
+    ~Guard() { appc_store_gc_result_free(r); }
+  } guard{r};
+  py::list images, trees;
+  for (size_t i = 0, n = appc_store_gc_result_image_count(r); i < n; ++i) images.append(text(appc_store_gc_result_image(r, i)));
+  for (size_t i = 0, n = appc_store_gc_result_tree_count(r); i < n; ++i) trees.append(text(appc_store_gc_result_tree(r, i)));
+  py::dict d;
+  d["images_removed"] = images;
+  d["trees_removed"] = trees;
+  d["debris_removed"] = appc_store_gc_result_debris(r);
+  d["bytes_freed"] = appc_store_gc_result_bytes_freed(r);
+  d["dry_run"] = dry_run;
+  return d;
+}
+
+py::dict store_check(StoreHandle &h, bool hashes) {
+  appc_store_check_report *r = nullptr;
+  h.call(nullptr, [&](appc_store *s) { return appc_store_check(&r, s, hashes); });
+  struct Guard {
+    appc_store_check_report *r;
+    ~Guard() { appc_store_check_report_free(r); }
+  } guard{r};
+  py::list problems;
+  for (size_t i = 0, n = appc_store_check_report_problem_count(r); i < n; ++i)
+    problems.append(text(appc_store_check_report_problem(r, i)));
+  py::dict d;
+  d["images"] = appc_store_check_report_images(r);
+  d["trees"] = appc_store_check_report_trees(r);
+  d["blobs"] = appc_store_check_report_blobs(r);
+  d["problems"] = problems;
+  return d;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_appc, mod) {
@@ -1300,4 +1581,49 @@ PYBIND11_MODULE(_appc, mod) {
   mod.def("image_render", &image_render, py::arg("path"), py::arg("deps_dir"), py::arg("dir"),
           py::arg("preserve_owners") = true, py::arg("max_bytes") = 0, py::arg("max_entries") = 0,
           py::arg("max_manifest_bytes") = 0, py::arg("progress") = py::none(), "appc_image_render()");
+
+  // ---- the image store -------------------------------------------------------
+  // Paths are bytes (os.fsencode); IMAGE references and IDs are str. Stored
+  // images come back as dicts (appc/_store.py turns them into StoredImage).
+  py::class_<StoreHandle>(mod, "StoreHandle")
+      .def_static("open", &store_open, py::arg("root").none(true), py::arg("create") = true,
+                  py::arg("durable") = true, py::arg("busy_timeout_ms") = 0, "appc_store_open()")
+      .def("close", &StoreHandle::close, "appc_store_free(); later calls raise ValueError")
+      .def_property_readonly("closed", &StoreHandle::closed)
+      .def("root", &StoreHandle::root, "appc_store_root() as bytes")
+      .def("import_", &store_import, py::arg("path").none(true), py::arg("fd") = -1,
+           py::arg("origin").none(true) = py::none(), py::arg("expect_id").none(true) = py::none(),
+           py::arg("max_bytes") = 0, py::arg("max_entries") = 0, py::arg("max_manifest_bytes") = 0,
+           py::arg("progress") = py::none(),
+           "appc_store_import() (path) or appc_store_import_fd() (path None): (image dict, already_present)")
+      .def("get", [](StoreHandle &h, const py::str &id) { return store_lookup(h, id, 0); }, "appc_store_get()")
+      .def("resolve", [](StoreHandle &h, const py::str &ref) { return store_lookup(h, ref, 1); },
+           "appc_store_resolve()")
+      .def("find", &store_find, py::arg("name"), py::arg("labels"), "appc_store_find(); labels: [(name, value)]")
+      .def("list", &store_list, "appc_store_list(): [image dict]")
+      .def("export", &store_export, py::arg("image"), py::arg("path"), py::arg("overwrite") = false,
+           "appc_store_export()")
+      .def("tree", &store_tree, py::arg("image"), py::arg("holder").none(true) = py::none(),
+           py::arg("preserve_owners") = true, py::arg("progress") = py::none(), "appc_store_tree(): dict")
+      .def("render", &store_render, py::arg("image"), py::arg("dir"), py::arg("preserve_owners") = true,
+           py::arg("max_bytes") = 0, py::arg("max_entries") = 0, py::arg("max_manifest_bytes") = 0,
+           py::arg("progress") = py::none(), "appc_store_render()")
+      .def("add_ref",
+           [](StoreHandle &h, const py::str &holder_in, const py::str &id_in, const std::optional<std::string> &key_in) {
+             std::string holder = from_py(holder_in, "holder"), id = from_py(id_in, "image_id");
+             auto key = opt_arg(key_in, "tree_key");
+             h.call(nullptr, [&](appc_store *s) {
+               return appc_store_add_ref(s, holder.c_str(), id.c_str(), key ? key->c_str() : nullptr);
+             });
+           },
+           py::arg("holder"), py::arg("image_id"), py::arg("tree_key").none(true) = py::none(), "appc_store_add_ref()")
+      .def("drop_refs",
+           [](StoreHandle &h, const py::str &holder_in) {
+             std::string holder = from_py(holder_in, "holder");
+             h.call(nullptr, [&](appc_store *s) { return appc_store_drop_refs(s, holder.c_str()); });
+           },
+           "appc_store_drop_refs()")
+      .def("rm", &store_rm, py::arg("image"), py::arg("force") = false, "appc_store_rm(): (id, bytes_freed)")
+      .def("gc", &store_gc, py::arg("image_grace_s"), py::arg("tree_grace_s"), py::arg("dry_run"), "appc_store_gc(): dict")
+      .def("check", &store_check, py::arg("hashes") = false, "appc_store_check(): dict");
 }

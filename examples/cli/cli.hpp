@@ -48,6 +48,20 @@ struct Command {
 extern const Command kVersionCommand;
 extern const Command kManifestCommand;
 extern const Command kImageCommand;
+// Pods (cmd_pod.cpp).
+extern const Command kPrepareCommand, kRunCommand, kRunPreparedCommand, kStatusCommand, kListCommand,
+    kStopCommand, kRmCommand, kGcCommand, kEnterCommand, kLogsCommand;
+
+// `appc image` subcommands over the image store (cmd_store.cpp). store_subcommand
+// runs import|list|export|tree|rm|gc|check (`handled` false for any other name).
+int store_subcommand(const Globals &g, const std::string &sub, const Args &args, bool &handled);
+// cat-manifest and render of an IMAGE resolved in the store at g.root.
+int store_cat_manifest(const Globals &g, const std::string &image, bool pretty);
+int store_render(const Globals &g, const std::string &image, const std::string &dir, bool preserve_owners);
+// Whether `arg` names an existing file (then it is an ACI file, not a stored IMAGE).
+bool is_existing_path(const std::string &arg);
+// The store part of `appc image --help`.
+void store_help();
 
 // "appc: <message>" on stderr; returns kExitError.
 int fail(const std::string &message);

@@ -6,6 +6,7 @@
 // non-zero at its next call, and the library removes what it had written.
 // A second signal is not caught (SA_RESETHAND): it ends the process at once.
 #include "cli.hpp"
+#include "common.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,7 +31,7 @@ void help() {
       "       appc image validate FILE.aci...\n"
       "       appc image id FILE.aci\n"
       "       appc image extract FILE.aci DIR [--rootfs-only] [--no-same-owner]\n"
-      "       appc image render IMAGE DIR [--deps DIR] [--no-same-owner]\n"
+      "       appc image render FILE.aci DIR [--deps DIR] [--no-same-owner]\n"
       "       appc image cat-manifest FILE.aci [--pretty]\n"
       "\n"
       "build         make an ACI from DIR (a `manifest` and `rootfs/`); prints the image ID.\n"
@@ -44,209 +45,13 @@ void help() {
       "id            print the image ID (sha512-...: SHA-512 of the uncompressed tar).\n"
       "extract       unpack safely into DIR (absent or empty); nothing stays behind on an error.\n"
       "              --rootfs-only: the contents of rootfs/ only; --no-same-owner: do not chown.\n"
-      "render        unpack IMAGE (an ACI file) with its dependencies, found in the ACI files of\n"
+      "render        unpack an ACI file with its dependencies, found in the ACI files of\n"
       "              --deps DIR, layer by layer into DIR (absent or empty).\n"
       "cat-manifest  print the image's manifest as stored; --pretty: canonical, indented.\n"
       "\n"
       "Progress is shown on stderr when it is a terminal, or with --debug. Ctrl-C cancels\n"
       "cleanly: partial output is removed.\n");
-}
-
-// ---------------------------------------------------------------------------
-// Cancellation and progress
-
-volatile std::sig_atomic_t g_signal = 0;
-
-void on_signal(int sig) { g_signal = sig; }
-
-// Catches SIGINT and SIGTERM for the life of a long operation.
-class SignalGuard {
-public:
-  SignalGuard() {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  SignalGuard(const SignalGuard &) = delete;
-  SignalGuard &operator=(const SignalGuard &) = delete;
-
-private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
-
-double now_seconds() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
-std::string human_bytes(uint64_t n) {
-  static const char *const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = double(n);
-  size_t u = 0;
-  while (v >= 1024.0 && u + 1 < sizeof kUnits / sizeof kUnits[0]) {
-    v /= 1024.0;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  else std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
-  return buf;
-}
-
-// The progress line. On a terminal it is rewritten in place (at most ten
-// times a second) and erased at the end; with --debug on anything else, one
-// line at most every second and a last one at the end.
-class Progress {
-public:
-  Progress(const Globals &g, uint64_t total_in) : total_in_(total_in) {
-    tty_ = isatty(STDERR_FILENO) == 1;
-    show_ = tty_ || g.debug;
-    interval_ = tty_ ? 0.1 : 1.0;
-  }
-  ~Progress() { finish(); }
-  Progress(const Progress &) = delete;
-  Progress &operator=(const Progress &) = delete;
-
-  // The callback for every options struct: cancels once a signal came.
-  static int callback(const appc_progress *p, void *payload) {
-    auto *self = static_cast<Progress *>(payload);
-    if (g_signal != 0) return 1;
-    self->update(*p);
-    return 0;
-  }
-
-  void finish() {
-    if (!show_ || !shown_) return;
-    if (tty_) {
-      std::fputs("\r\033[K", stderr);
-    } else if (!last_line_.empty() && last_line_ != printed_) {
-      std::fprintf(stderr, "%s\n", last_line_.c_str());
-    }
-    std::fflush(stderr);
-    shown_ = false;
-  }
-
-private:
-  void update(const appc_progress &p) {
-    if (!show_) return;
-    last_line_ = format(p);
-    double t = now_seconds();
-    if (shown_ && t - last_ < interval_) return;
-    last_ = t;
-    shown_ = true;
-    printed_ = last_line_;
-    if (tty_) std::fprintf(stderr, "\r\033[K%s", last_line_.c_str());
-    else std::fprintf(stderr, "%s\n", last_line_.c_str());
-    std::fflush(stderr);
-  }
-
-  std::string format(const appc_progress &p) const {
-    std::string s = std::string(p.phase) + ": " + human_bytes(p.bytes_in);
-    if (total_in_ > 0) {
-      char pct[16];
-      std::snprintf(pct, sizeof pct, " (%d%%)",
-                    int(double(std::min(p.bytes_in, total_in_)) * 100.0 / double(total_in_)));
-      s += " of " + human_bytes(total_in_) + pct;
-    }
-    s += ", " + human_bytes(p.bytes_out) + " tar, " + std::to_string(p.entries) + " entries";
-    return s;
-  }
-
-  uint64_t total_in_ = 0;
-  bool tty_ = false, show_ = false, shown_ = false;
-  double interval_ = 1.0, last_ = 0.0;
-  std::string last_line_, printed_;
-};
-
-uint64_t file_size(const std::string &path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return uint64_t(st.st_size);
-  return 0;
-}
-
-// ---------------------------------------------------------------------------
-// Command lines
-
-// Splits `args` into operands and flags; flags in `with_value` take a value
-// ("--flag=V" or "--flag V"), the others none. Unknown flags are usage errors.
-struct Parsed {
-  std::vector<std::string> operands;
-  std::vector<std::pair<std::string, std::string>> flags;  // {name, value}
-  bool has(const std::string &name) const {
-    for (const auto &f : flags)
-      if (f.first == name) return true;
-    return false;
-  }
-  const std::string *value(const std::string &name) const {
-    const std::string *v = nullptr;
-    for (const auto &f : flags)
-      if (f.first == name) v = &f.second;   // the last one wins
-    return v;
-  }
-};
-
-bool parse_args(const std::string &cmd, const Args &args, const std::vector<std::string> &plain,
-                const std::vector<std::string> &with_value, Parsed &out, int &rc) {
-  bool literal = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &a = args[i];
-    if (literal || !is_flag(a)) {
-      out.operands.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      literal = true;
-      continue;
-    }
-    std::string name = a, value;
-    bool has_eq = false;
-    if (size_t eq = a.find('='); eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_eq = true;
-    }
-    bool known_plain = false, known_value = false;
-    for (const auto &p : plain) known_plain |= p == name;
-    for (const auto &v : with_value) known_value |= v == name;
-    if (known_plain && !has_eq) {
-      out.flags.push_back({name, ""});
-    } else if (known_plain) {
-      rc = usage_error("image " + cmd + ": " + name + " takes no value");
-      return false;
-    } else if (known_value) {
-      if (!has_eq) {
-        if (i + 1 >= args.size()) {
-          rc = usage_error("image " + cmd + ": " + name + " needs a value");
-          return false;
-        }
-        value = args[++i];
-      }
-      out.flags.push_back({name, value});
-    } else {
-      rc = usage_error("image " + cmd + ": unknown flag '" + a + "'");
-      return false;
-    }
-  }
-  return true;
-}
-
-// The last error of an operation on `file`, with `verb` ("extract") as context.
-// The library's messages usually name the file (or `other`, the second path
-// of the operation); when one does, the context does not repeat it.
-int fail_about(const Globals &g, const std::string &verb, const std::string &file, const std::string &other = {}) {
-  const char *msg = appc_error_last()->message;
-  bool named = std::strstr(msg, file.c_str()) != nullptr || (!other.empty() && std::strstr(msg, other.c_str()));
-  std::string context = verb;
-  if (!named) context += (context.empty() ? "" : " ") + file;
-  return fail_last_error(g, context);
+  store_help();
 }
 
 // ---------------------------------------------------------------------------
@@ -429,7 +234,8 @@ int cat_manifest(const Globals &g, const Args &args) {
   Parsed p;
   int rc = kExitOk;
   if (!parse_args("cat-manifest", args, {"--pretty"}, {}, p, rc)) return rc;
-  if (p.operands.size() != 1) return usage_error("image cat-manifest: exactly one FILE.aci expected");
+  if (p.operands.size() != 1) return usage_error("image cat-manifest: exactly one IMAGE or FILE.aci expected");
+  if (!is_existing_path(p.operands[0])) return store_cat_manifest(g, p.operands[0], p.has("--pretty"));
   appc_image *img = open_one(g, p.operands[0], rc);
   if (img == nullptr) return rc;
   std::string text;
@@ -502,6 +308,12 @@ int render(const Globals &g, const Args &args) {
   if (p.operands.size() != 2) return usage_error("image render: expected IMAGE and DIR");
   const std::string *deps = p.value("--deps");
   if (deps != nullptr && deps->empty()) return usage_error("image render: --deps needs a directory");
+  if (!is_existing_path(p.operands[0])) {
+    if (deps != nullptr)
+      return usage_error("image render: --deps is for an ACI file; '" + p.operands[0] +
+                         "' is not a file, so it is looked up in the store (with its dependencies)");
+    return store_render(g, p.operands[0], p.operands[1], !p.has("--no-same-owner"));
+  }
   appc_render_options opts = APPC_RENDER_OPTIONS_INIT;
   opts.preserve_owners = !p.has("--no-same-owner");
   Progress progress(g, 0);
@@ -520,16 +332,21 @@ int run(const Globals &g, const Args &args) {
     int (*fn)(const Globals &, const Args &);
   } kSub[] = {{"build", build},     {"validate", validate}, {"id", id},
               {"extract", extract}, {"render", render},     {"cat-manifest", cat_manifest}};
-  const char *names = "build, validate, id, extract, render or cat-manifest";
+  const char *names = "build, validate, id, extract, render, cat-manifest, import, list, export, tree, rm, gc "
+                      "or check";
   if (args.empty()) return usage_error(std::string("image: missing subcommand (") + names + ")");
   Args rest(args.begin() + 1, args.end());
   for (const auto &s : kSub)
     if (args.front() == s.name) return s.fn(g, rest);
+  bool handled = false;
+  int rc = store_subcommand(g, args.front(), rest, handled);
+  if (handled) return rc;
   return usage_error("image: unknown subcommand '" + args.front() + "' (" + names + ")");
 }
 
 } // namespace
 
-const Command kImageCommand = {"image", "build, validate, hash, extract and render ACI images", run, help};
+const Command kImageCommand = {"image", "build, validate, hash, extract and render ACI images; the image store",
+                                run, help};
 
 } // namespace cli

@@ -19,6 +19,8 @@ const Command *const kCommands[] = {
     &kVersionCommand,
     &kManifestCommand,
     &kImageCommand,
+    &kPrepareCommand, &kRunCommand, &kRunPreparedCommand, &kStatusCommand, &kListCommand,
+    &kStopCommand, &kRmCommand, &kGcCommand, &kEnterCommand, &kLogsCommand,
 };
 
 void print_help() {

@@ -1333,6 +1333,880 @@ APPC_EXTERN int appc_image_render(const char *aci_path, const char *deps_dir, co
 
 /**@}*/
 
+/* ------------------------------------------------------------------------------------------------ */
+/** @name Image store: opening, options
+ * The image store under `<root>/store` (docs/store.md has the on-disk format and the lookup rule):
+ * content-addressed ACI blobs, an SQLite index, rendered trees and garbage collection. Any number of
+ * threads and processes may use one store at once; a killed import leaves nothing visible.
+ *
+ * IMAGE arguments (named `image` below) are resolved by the store's rule: "sha512-<hex>" is an image
+ * ID or a unique prefix of one (at least one hex digit); anything else is "name[,label=value...]",
+ * matched by the spec's label rule (spec 49) and, among several matches, the highest `version`
+ * label (SemVer order), then the newest import. An ambiguous prefix is APPC_ECONFLICT (the message
+ * lists the candidates); no match is APPC_ENOTFOUND.
+ */
+/**@{*/
+
+/**
+ * An open image store. Owned by the caller (appc_store_open(), appc_store_free()).
+ * Thread-safety: any (calls on one store are serialised inside; other processes are kept out by
+ * file locks), except appc_store_free(), which needs exclusive access.
+ */
+typedef struct appc_store appc_store;
+
+/**
+ * One image of the store's index: its ID, name, labels, manifest, sizes, times and origin, as they
+ * were when the handle was made. Owned by the caller when returned through `appc_store_image **out`
+ * (appc_store_image_free()); borrowed when returned by appc_store_image_list_at().
+ * Thread-safety: immutable; share freely.
+ */
+typedef struct appc_store_image appc_store_image;
+
+/**
+ * A snapshot of every image of the store (appc_store_list()). Owned by the caller
+ * (appc_store_image_list_free()). Thread-safety: immutable; share freely.
+ */
+typedef struct appc_store_image_list appc_store_image_list;
+
+/**
+ * A rendered tree: an image with its dependencies, read-only, shared by every user
+ * (appc_store_tree()). Owned by the caller (appc_tree_free()); freeing it does not remove the
+ * tree. Thread-safety: immutable; share freely.
+ */
+typedef struct appc_tree appc_tree;
+
+/**
+ * What appc_store_gc() removed (or, with dry_run, would remove). Owned by the caller
+ * (appc_store_gc_result_free()). Thread-safety: immutable; share freely.
+ */
+typedef struct appc_store_gc_result appc_store_gc_result;
+
+/**
+ * The findings of appc_store_check(). Owned by the caller (appc_store_check_report_free()).
+ * Thread-safety: immutable; share freely.
+ */
+typedef struct appc_store_check_report appc_store_check_report;
+
+/** The store format this library reads and writes (`<root>/store/FORMAT`). */
+#define APPC_STORE_FORMAT_VERSION 1
+
+/** Options for appc_store_open(). */
+typedef struct appc_store_options {
+  unsigned int version;   /**< APPC_STORE_OPTIONS_VERSION */
+  bool create;            /**< create `<root>/store` when missing (default true); false: APPC_ENOTFOUND */
+  bool durable;           /**< fsync blobs and the index, sync trees before they appear (default true) */
+  int busy_timeout_ms;    /**< how long to wait for another process's lock before APPC_ECONFLICT;
+                               0: default (120000) */
+} appc_store_options;
+
+#define APPC_STORE_OPTIONS_VERSION 1
+#define APPC_STORE_OPTIONS_INIT { APPC_STORE_OPTIONS_VERSION, true, true, 0 }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (create and durable true,
+ * busy_timeout_ms 120000).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_store_options_init(appc_store_options *opts, unsigned int version);
+
+/** Options for appc_store_import() and appc_store_import_fd(). */
+typedef struct appc_import_options {
+  unsigned int version;         /**< APPC_IMPORT_OPTIONS_VERSION */
+  const char *origin;           /**< where the image came from (a path or URL, recorded); NULL: none */
+  const char *expect_id;        /**< NULL, or the image ID the stream must have: APPC_EVERIFY otherwise,
+                                     and nothing is stored */
+  uint64_t max_bytes;           /**< as appc_image_read_options (0: default) */
+  uint64_t max_entries;         /**< as appc_image_read_options (0: default) */
+  uint64_t max_manifest_bytes;  /**< as appc_image_read_options (0: default) */
+  appc_progress_cb progress_cb; /**< NULL: no progress reports (phase "hash") */
+  void *progress_payload;       /**< passed to progress_cb */
+} appc_import_options;
+
+#define APPC_IMPORT_OPTIONS_VERSION 1
+#define APPC_IMPORT_OPTIONS_INIT { APPC_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (limits spelled out).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_import_options_init(appc_import_options *opts, unsigned int version);
+
+/** Options for appc_store_tree(). */
+typedef struct appc_tree_options {
+  unsigned int version;         /**< APPC_TREE_OPTIONS_VERSION */
+  const char *holder;           /**< NULL, or a holder (a pod UUID) whose reference to the tree and its
+                                     images is recorded with it (appc_store_drop_refs() releases it) */
+  bool preserve_owners;         /**< as appc_extract_options (default true) */
+  appc_progress_cb progress_cb; /**< NULL: no progress reports (phases "render", "verify") */
+  void *progress_payload;       /**< passed to progress_cb */
+  bool prepare_only;            /**< render the tree when missing but do not hand it out: no
+                                     verification, no reference, last use unchanged (pre-rendering) */
+} appc_tree_options;
+
+#define APPC_TREE_OPTIONS_VERSION 1
+#define APPC_TREE_OPTIONS_INIT { APPC_TREE_OPTIONS_VERSION, NULL, true, NULL, NULL, false }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (preserve_owners true).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_tree_options_init(appc_tree_options *opts, unsigned int version);
+
+/** Options for appc_store_gc(). */
+typedef struct appc_store_gc_options {
+  unsigned int version;   /**< APPC_STORE_GC_OPTIONS_VERSION */
+  int64_t image_grace_s;  /**< images unreferenced and unused for longer are removed (default 86400);
+                               0: every unreferenced image */
+  int64_t tree_grace_s;   /**< unreferenced trees unused for longer are removed (default 0) */
+  bool dry_run;           /**< report what would be removed, remove nothing */
+} appc_store_gc_options;
+
+#define APPC_STORE_GC_OPTIONS_VERSION 1
+#define APPC_STORE_GC_OPTIONS_INIT { APPC_STORE_GC_OPTIONS_VERSION, 86400, 0, false }
+
+/**
+ * Fill `opts` with the defaults of structure version `version` (image grace one day, tree grace 0).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_store_gc_options_init(appc_store_gc_options *opts, unsigned int version);
+
+/**
+ * Open the image store under `<root>/store`, creating it when missing (unless opts->create is
+ * false). The store's FORMAT is checked first: a store written by a newer format than
+ * APPC_STORE_FORMAT_VERSION is refused untouched. The debris of killed processes is removed.
+ * @param[out] out  the store, owned by the caller (appc_store_free()); NULL on failure.
+ * @param root      the root directory; NULL: $APPC_ROOT when set and not empty, else /var/lib/appc.
+ * @param opts      store options or NULL for defaults.
+ * @return APPC_OK; APPC_ENOTSUPPORTED for a newer store format (the message names both versions);
+ *         APPC_ENOTFOUND when the store is missing and create is false; APPC_EINVALID for a
+ *         damaged FORMAT file; APPC_ECONFLICT when another process holds the lock too long;
+ *         APPC_EPERM / APPC_EOS (with sys_errno) from the file system or the index.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_open(appc_store **out, const char *root, const appc_store_options *opts);
+
+/** Close a store. NULL is a no-op. Handles made from it stay valid. Thread-safety: write. */
+APPC_EXTERN void appc_store_free(appc_store *store);
+
+/**
+ * The root directory of the store, as given (or as found in $APPC_ROOT / the default).
+ * @return borrowed from `store`; NULL when `store` is NULL. Thread-safety: any.
+ */
+APPC_EXTERN const char *appc_store_root(const appc_store *store);
+
+/**@}*/
+/* ------------------------------------------------------------------------------------------------ */
+/** @name Image store: import and lookup */
+/**@{*/
+
+/**
+ * Import the ACI at `path`: read once (copied into the store while it is hashed and validated)
+ * and committed atomically. When the store already holds the image ID, nothing is written (the
+ * copy is discarded, the last-use time updated). A failure, a cancellation or a kill at any point
+ * leaves nothing visible.
+ * @param[out] out  the stored image, owned by the caller (appc_store_image_free()); may be NULL
+ *                  when the caller does not want it.
+ * @param path      the ACI file (any supported compression, detected from its first bytes).
+ * @param opts      import options or NULL for defaults.
+ * @param[out] already_present  set to whether the image was in the store before; may be NULL.
+ * @return APPC_OK; APPC_EINVALID for an archive that is not a valid ACI (diagnostics as
+ *         appc_image_open()); APPC_EVERIFY when expect_id does not match; APPC_ELIMIT;
+ *         APPC_ECANCELLED; APPC_ENOTFOUND for a missing file; APPC_EOS / APPC_EPERM.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_import(appc_store_image **out, appc_store *store, const char *path,
+                                  const appc_import_options *opts, bool *already_present);
+
+/**
+ * Import an ACI read from `fd` (a pipe, a socket, or a file at its current offset) until its end;
+ * otherwise as appc_store_import(). `fd` is not closed.
+ * Thread-safety: any (one reader per descriptor).
+ */
+APPC_EXTERN int appc_store_import_fd(appc_store_image **out, appc_store *store, int fd,
+                                     const appc_import_options *opts, bool *already_present);
+
+/**
+ * The image with ID `id_or_prefix`: a full image ID, "sha512-" followed by at least one hex digit,
+ * or the hex digits alone.
+ * @param[out] out  owned by the caller (appc_store_image_free()).
+ * @return APPC_OK; APPC_ENOTFOUND; APPC_ECONFLICT for a prefix of several IDs (the message lists
+ *         them); APPC_EINVALID for text that is not an ID prefix.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_get(appc_store_image **out, appc_store *store, const char *id_or_prefix);
+
+/**
+ * The image called `name` whose labels include every requested label with the same value
+ * (spec 49); among several, the highest `version` label by SemVer precedence (absent or
+ * non-SemVer versions rank lowest), then the newest import, then the ID.
+ * @param[out] out  owned by the caller (appc_store_image_free()).
+ * @param label_names, label_values  `label_count` requested labels (both may be NULL when 0).
+ * @return APPC_OK; APPC_ENOTFOUND (the message names the image and the labels); APPC_EINVALID
+ *         for NULL arguments.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_find(appc_store_image **out, appc_store *store, const char *name,
+                                const char *const *label_names, const char *const *label_values,
+                                size_t label_count);
+
+/**
+ * An IMAGE as the CLI takes it: an ID or prefix when it starts with "sha512-", otherwise
+ * "name[,label=value...]"; then as appc_store_get() or appc_store_find().
+ * @param[out] out  owned by the caller (appc_store_image_free()).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_resolve(appc_store_image **out, appc_store *store, const char *image);
+
+/**
+ * Every image of the store, ordered by name, then by import time (newest first).
+ * @param[out] out  owned by the caller (appc_store_image_list_free()).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_list(appc_store_image_list **out, appc_store *store);
+
+/** Number of images in `list` (0 for NULL). Thread-safety: read. */
+APPC_EXTERN size_t appc_store_image_list_count(const appc_store_image_list *list);
+/** Image `i` of `list`; NULL when out of range. Borrowed from `list`. Thread-safety: read. */
+APPC_EXTERN const appc_store_image *appc_store_image_list_at(const appc_store_image_list *list, size_t i);
+/** Release a list and every image borrowed from it. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_store_image_list_free(appc_store_image_list *list);
+
+/** Release an owned image handle. NULL is a no-op. Never pass a borrowed one. Thread-safety: write. */
+APPC_EXTERN void appc_store_image_free(appc_store_image *img);
+/**
+ * Deep copy of a stored image handle (e.g. to keep one of a list).
+ * @param[out] out  owned by the caller (appc_store_image_free()). Thread-safety: read (on `img`).
+ */
+APPC_EXTERN int appc_store_image_clone(appc_store_image **out, const appc_store_image *img);
+
+/**@}*/
+/* ------------------------------------------------------------------------------------------------ */
+/** @name Image store: stored image accessors
+ * Strings are borrowed from the image handle. A NULL handle or an index out of range gives NULL / 0.
+ * Thread-safety: read (all of them).
+ */
+/**@{*/
+
+/** The image ID ("sha512-" + 128 hex). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_id(const appc_store_image *img);
+/** The image name (the manifest's "name"). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_name(const appc_store_image *img);
+/** Number of labels. Thread-safety: read. */
+APPC_EXTERN size_t appc_store_image_label_count(const appc_store_image *img);
+/** Name of label `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_label_name(const appc_store_image *img, size_t i);
+/** Value of label `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_label_value(const appc_store_image *img, size_t i);
+/** Value of the label `name`, NULL when absent. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_label(const appc_store_image *img, const char *name);
+/**
+ * The parsed manifest. Borrowed from `img` (appc_image_manifest_clone() makes an owned copy).
+ * Thread-safety: read.
+ */
+APPC_EXTERN const appc_image_manifest *appc_store_image_manifest(const appc_store_image *img);
+/**
+ * The manifest's bytes exactly as found in the archive.
+ * @param[out] len  its length in bytes; may be NULL.
+ * @return borrowed, NUL-terminated. Thread-safety: read.
+ */
+APPC_EXTERN const char *appc_store_image_raw_manifest(const appc_store_image *img, size_t *len);
+/** Bytes of the stored blob (the ACI as imported, compressed or not). Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_image_size(const appc_store_image *img);
+/** Bytes of the uncompressed tar stream. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_image_tar_size(const appc_store_image *img);
+/** The blob's compression. Thread-safety: read. */
+APPC_EXTERN appc_compression appc_store_image_compression(const appc_store_image *img);
+/** Import time, nanoseconds since the epoch. Thread-safety: read. */
+APPC_EXTERN int64_t appc_store_image_imported_ns(const appc_store_image *img);
+/** Last use (import, tree hand-out, export), nanoseconds since the epoch. Thread-safety: read. */
+APPC_EXTERN int64_t appc_store_image_last_used_ns(const appc_store_image *img);
+/** Where the image came from ("" when unknown). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_image_origin(const appc_store_image *img);
+/**
+ * The absolute path of the blob. Read it, never write to it: the store owns it, and it goes away
+ * when the image is removed. Borrowed. Thread-safety: read.
+ */
+APPC_EXTERN const char *appc_store_image_blob_path(const appc_store_image *img);
+
+/**@}*/
+/* ------------------------------------------------------------------------------------------------ */
+/** @name Image store: export, trees, render, references, removal, gc, check */
+/**@{*/
+
+/**
+ * Copy the blob of `image` to `out_path` (through a temporary file renamed into place): the file
+ * has the image's ID.
+ * @param overwrite  replace an existing file (default: APPC_EEXISTS).
+ * @return APPC_OK; lookup errors as appc_store_resolve(); APPC_EEXISTS; APPC_EOS / APPC_EPERM.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_export(appc_store *store, const char *image, const char *out_path,
+                                  bool overwrite);
+
+/**
+ * The tree of `image` rendered with its dependencies (resolved in this store): the existing tree
+ * when there is one, else rendered once (another thread or process asking for the same tree waits
+ * instead of racing), verified before its first use.
+ * @param[out] out  owned by the caller (appc_tree_free()).
+ * @param opts      tree options or NULL for defaults.
+ * @return APPC_OK; lookup errors as appc_store_resolve(); APPC_ENOTFOUND for a missing dependency;
+ *         APPC_EVERIFY when a dependency's ID or size, or a tree's digest, does not match;
+ *         APPC_EINVALID for a dependency cycle; APPC_ECANCELLED; APPC_EOS / APPC_EPERM.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_tree(appc_tree **out, appc_store *store, const char *image,
+                                const appc_tree_options *opts);
+
+/** Release a tree handle (the tree stays in the store). NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_tree_free(appc_tree *tree);
+/** The tree's key (64 hex digits). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_key(const appc_tree *tree);
+/** The ID of the image rendered (the top layer). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_image_id(const appc_tree *tree);
+/** The tree's directory (`<root>/store/trees/<key>`). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_path(const appc_tree *tree);
+/** The rendered root filesystem (read-only: use it as an overlay lower dir). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_rootfs(const appc_tree *tree);
+/** Number of layers (the image and its dependencies). Thread-safety: read. */
+APPC_EXTERN size_t appc_tree_layer_count(const appc_tree *tree);
+/** Image ID of layer `i`, in application order (spec 52; the top image last). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_layer(const appc_tree *tree, size_t i);
+/** Bytes of regular file data in the tree. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_tree_size(const appc_tree *tree);
+/** Number of entries in the tree. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_tree_files(const appc_tree *tree);
+/** The tree's digest ("sha512-..." over paths, metadata and contents). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_tree_digest(const appc_tree *tree);
+/** Whether the digest was checked since rendering. Thread-safety: read. */
+APPC_EXTERN bool appc_tree_verified(const appc_tree *tree);
+/** When the tree was rendered, nanoseconds since the epoch. Thread-safety: read. */
+APPC_EXTERN int64_t appc_tree_created_ns(const appc_tree *tree);
+/** Last use of the tree, nanoseconds since the epoch. Thread-safety: read. */
+APPC_EXTERN int64_t appc_tree_last_used_ns(const appc_tree *tree);
+
+/**
+ * Render `image` (an IMAGE of this store, resolved as appc_store_resolve()) with its dependencies,
+ * found in the store, into `dir`, as appc_image_render() does with a dependency directory.
+ * @param dir   must not exist, or be an empty directory.
+ * @param opts  render options or NULL for defaults.
+ * @return as appc_image_render(), and the lookup errors of appc_store_resolve().
+ * Thread-safety: any (distinct `dir`s).
+ */
+APPC_EXTERN int appc_store_render(appc_store *store, const char *image, const char *dir,
+                                  const appc_render_options *opts);
+
+/**
+ * Record that `holder` (a pod UUID) uses the image `image_id` and, when `tree_key` is not NULL,
+ * the tree `tree_key`: appc_store_rm() refuses the image unless forced, appc_store_gc() keeps both.
+ * @return APPC_OK; APPC_ENOTFOUND for an unknown image or tree; APPC_EINVALID for NULL or empty
+ *         arguments.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_add_ref(appc_store *store, const char *holder, const char *image_id,
+                                   const char *tree_key);
+
+/**
+ * Drop every reference of `holder` (none is not an error).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_drop_refs(appc_store *store, const char *holder);
+
+/**
+ * Remove `image` (its blob, its index row and the trees rendered from it).
+ * @param force  remove it even when a holder references it.
+ * @param[out] id_out       the removed image's ID (owned by the caller, appc_buf_dispose()); may be
+ *                          NULL.
+ * @param[out] bytes_freed  bytes of blob and trees removed; may be NULL.
+ * @return APPC_OK; lookup errors as appc_store_resolve(); APPC_ECONFLICT when the image is in use
+ *         (the message names a holder) and `force` is false; APPC_EOS / APPC_EPERM.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_rm(appc_store *store, const char *image, bool force, appc_buf *id_out,
+                              uint64_t *bytes_freed);
+
+/**
+ * Garbage collection: unreferenced trees unused for longer than tree_grace_s, unreferenced images
+ * unused for longer than image_grace_s (with their trees), and the debris of killed processes.
+ * @param[out] out  what was removed, owned by the caller (appc_store_gc_result_free()).
+ * @param opts      gc options or NULL for defaults.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_gc(appc_store_gc_result **out, appc_store *store,
+                              const appc_store_gc_options *opts);
+
+/** Release a gc result. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_store_gc_result_free(appc_store_gc_result *r);
+/** Number of images removed. Thread-safety: read. */
+APPC_EXTERN size_t appc_store_gc_result_image_count(const appc_store_gc_result *r);
+/** ID of removed image `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_gc_result_image(const appc_store_gc_result *r, size_t i);
+/** Number of trees removed. Thread-safety: read. */
+APPC_EXTERN size_t appc_store_gc_result_tree_count(const appc_store_gc_result *r);
+/** Key of removed tree `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_gc_result_tree(const appc_store_gc_result *r, size_t i);
+/** Number of leftovers of killed processes removed. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_gc_result_debris(const appc_store_gc_result *r);
+/** Bytes freed (with dry_run: that would be freed). Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_gc_result_bytes_freed(const appc_store_gc_result *r);
+
+/**
+ * Check the store's consistency: every index row has its blob, every blob and tree has its row,
+ * nothing is left in tmp/ by a dead process; with `verify_hashes`, every blob's image ID and every
+ * tree's digest are recomputed too. Problems are findings of the report, not errors.
+ * @param[out] out  owned by the caller (appc_store_check_report_free()).
+ * @return APPC_OK when the check ran (see appc_store_check_report_problem_count()); APPC_EOS /
+ *         APPC_EPERM when it could not.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_store_check(appc_store_check_report **out, appc_store *store, bool verify_hashes);
+
+/** Release a check report. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_store_check_report_free(appc_store_check_report *r);
+/** Number of problems found (0: consistent). Thread-safety: read. */
+APPC_EXTERN size_t appc_store_check_report_problem_count(const appc_store_check_report *r);
+/** Problem `i`: one line naming the object and what is wrong. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_store_check_report_problem(const appc_store_check_report *r, size_t i);
+/** Number of images checked. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_check_report_images(const appc_store_check_report *r);
+/** Number of trees checked. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_check_report_trees(const appc_store_check_report *r);
+/** Number of blobs found. Thread-safety: read. */
+APPC_EXTERN uint64_t appc_store_check_report_blobs(const appc_store_check_report *r);
+
+/**@}*/
+
+/* ------------------------------------------------------------------------------------------------ */
+/** @name Pods: the executor (docs/executor.md)
+ * A pod runs under a root directory (`<root>/pods/<uuid>/`, images from `<root>/store`). Running
+ * pods needs root (namespaces, mounts, cgroups). Every function taking `uuid` accepts a unique
+ * prefix of a pod's UUID as well (APPC_ECONFLICT when ambiguous, APPC_ENOTFOUND when none).
+ */
+/**@{*/
+
+/**
+ * The executor of a root directory. Owned (appc_executor_open(), appc_executor_free()).
+ * Thread-safety: any (pods are serialised by file locks, also across processes).
+ */
+typedef struct appc_executor appc_executor;
+
+/**
+ * What a pod is made of: apps from images (or a pod manifest), volumes, environment, network.
+ * Owned (appc_pod_options_new(), appc_pod_options_free()). Thread-safety: write for the builder
+ * calls, read while a prepare or run uses it.
+ */
+typedef struct appc_pod_options appc_pod_options;
+
+/**
+ * A snapshot of a pod's state. Owned when returned through `appc_pod_status **out`
+ * (appc_pod_status_free()); borrowed when returned by appc_pod_list_at(). Thread-safety: read.
+ */
+typedef struct appc_pod_status appc_pod_status;
+
+/** Every pod of a root, oldest first. Owned (appc_pod_list_free()). Thread-safety: read. */
+typedef struct appc_pod_list appc_pod_list;
+
+/** The UUIDs a pod gc removed. Owned (appc_pod_gc_result_free()). Thread-safety: read. */
+typedef struct appc_pod_gc_result appc_pod_gc_result;
+
+/** Network of a pod. Stable values. */
+typedef enum appc_net_mode {
+  APPC_NET_NONE = 0,   /**< a network namespace of its own with only loopback, up */
+  APPC_NET_HOST = 1    /**< the host's network namespace */
+} appc_net_mode;
+
+/** Lifecycle state of a pod. Stable values. */
+typedef enum appc_pod_state {
+  APPC_POD_PREPARED = 0,   /**< reified, never run */
+  APPC_POD_RUNNING = 1,    /**< its supervisor runs */
+  APPC_POD_EXITED = 2      /**< ended (also when its supervisor was killed: see appc_pod_status_stale()) */
+} appc_pod_state;
+
+/** "none", "host"; NULL for an unknown value. Static. Thread-safety: any. */
+APPC_EXTERN const char *appc_net_mode_name(int mode);
+/** "prepared", "running", "exited"; NULL for an unknown value. Static. Thread-safety: any. */
+APPC_EXTERN const char *appc_pod_state_name(int state);
+
+/** Options of appc_executor_open(). */
+typedef struct appc_executor_options {
+  unsigned int version;     /**< APPC_EXECUTOR_OPTIONS_VERSION */
+  const char *supervisor;   /**< the appc-supervisor program; NULL: $APPC_SUPERVISOR, else the installed one */
+} appc_executor_options;
+
+#define APPC_EXECUTOR_OPTIONS_VERSION 1
+#define APPC_EXECUTOR_OPTIONS_INIT { APPC_EXECUTOR_OPTIONS_VERSION, NULL }
+
+/**
+ * Fill `opts` with the defaults for structure version `version` (supervisor NULL).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_executor_options_init(appc_executor_options *opts, unsigned int version);
+
+/**
+ * Open the executor of `root` (created when missing, with its store).
+ * @param[out] out  owned by the caller (appc_executor_free()).
+ * @param root      the root directory; NULL: $APPC_ROOT, else /var/lib/appc.
+ * @param opts      executor options or NULL for defaults.
+ * @return APPC_OK; APPC_EINVALID for bad options; APPC_EOS / APPC_EPERM when the root or its store
+ *         cannot be opened.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_executor_open(appc_executor **out, const char *root, const appc_executor_options *opts);
+
+/** Release an executor (running pods keep running). NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_executor_free(appc_executor *exec);
+/** The root directory. Borrowed from `exec`. Thread-safety: read. */
+APPC_EXTERN const char *appc_executor_root(const appc_executor *exec);
+/** The supervisor program pods run. Borrowed from `exec`. Thread-safety: read. */
+APPC_EXTERN const char *appc_executor_supervisor(const appc_executor *exec);
+
+/**
+ * An empty pod: no app, no volume, network APPC_NET_NONE, hostname and UUID chosen at prepare.
+ * @param[out] out  owned by the caller (appc_pod_options_free()).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_options_new(appc_pod_options **out);
+/** Release pod options. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_pod_options_free(appc_pod_options *opts);
+
+/**
+ * Append an app made from `image`: a stored image's ID or unique ID prefix ("sha512-..."), a
+ * name with optional labels ("example.com/app,version=1.0"), or the path of an ACI file (imported
+ * into the store at prepare).
+ * @param[out] index  the app's index for the appc_pod_options_app_ calls; may be NULL.
+ * @return APPC_OK; APPC_EINVALID for a NULL or empty image, or when a pod manifest was set.
+ * Thread-safety: write.
+ */
+APPC_EXTERN int appc_pod_options_add_app(appc_pod_options *opts, const char *image, size_t *index);
+/** Number of apps added. Thread-safety: read. */
+APPC_EXTERN size_t appc_pod_options_app_count(const appc_pod_options *opts);
+
+/**
+ * The name of app `app` in the pod (an AC Name; default: derived from the image's name).
+ * The appc_pod_options_app_ calls return APPC_ENOTFOUND for an `app` index out of range and
+ * APPC_EINVALID for NULL or empty strings. Thread-safety: write (all of them).
+ */
+APPC_EXTERN int appc_pod_options_app_set_name(appc_pod_options *opts, size_t app, const char *name);
+/** Replace the app's exec with `argc` strings of `argv` (argc > 0). Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_set_exec(appc_pod_options *opts, size_t app, const char *const *argv,
+                                              size_t argc);
+/** Override the app's user (a name of the image's /etc/passwd, a number, or a path). Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_set_user(appc_pod_options *opts, size_t app, const char *user);
+/** Override the app's group (a name of the image's /etc/group, a number, or a path). Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_set_group(appc_pod_options *opts, size_t app, const char *group);
+/** Set NAME=VALUE in this app's environment, over the image's (`value` may be ""). Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_add_env(appc_pod_options *opts, size_t app, const char *name,
+                                             const char *value);
+/** Mount the pod volume `volume` at `path` in this app (satisfies the image's mount point there). Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_add_mount(appc_pod_options *opts, size_t app, const char *volume,
+                                               const char *path);
+/** Mount the app's root filesystem read-only. Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_app_set_read_only_rootfs(appc_pod_options *opts, size_t app, bool read_only);
+
+/**
+ * Add a pod volume (copied). Host volumes need an absolute `source`; empty volumes take mode,
+ * uid and gid (defaults "0755", 0, 0).
+ * @return APPC_OK; APPC_EINVALID for a kind other than "host" or "empty", or a host volume without
+ *         source. Thread-safety: write.
+ */
+APPC_EXTERN int appc_pod_options_add_volume(appc_pod_options *opts, const appc_volume *volume);
+
+/**
+ * Parse a volume as the CLI's --volume flag writes it:
+ * `NAME,kind=host|empty[,source=PATH][,readOnly=true|false][,recursive=true|false][,mode=0755][,uid=N][,gid=N]`.
+ * @param[out] out  owned by the caller (appc_volume_free()).
+ * @return APPC_OK; APPC_EINVALID naming the bad part (unknown key, bad value, missing kind or source).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_volume_parse_flag(appc_volume **out, const char *text);
+
+/** Set NAME=VALUE for every app of the pod, after the image's and the app's. Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_add_env(appc_pod_options *opts, const char *name, const char *value);
+/** The pod's network. APPC_EINVALID for an unknown mode. Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_set_net(appc_pod_options *opts, appc_net_mode net);
+/** The pod's hostname (default "appc-<uuid>"); NULL restores the default. Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_set_hostname(appc_pod_options *opts, const char *hostname);
+/** The pod's UUID (default: a random RFC 4122 version 4 UUID); NULL restores the default. Thread-safety: write. */
+APPC_EXTERN int appc_pod_options_set_uuid(appc_pod_options *opts, const char *uuid);
+
+/**
+ * Make the pod from a pod manifest, template or reified, instead of images: its images are
+ * resolved through the store (by ID, else by name and labels). Volumes, environment, network and
+ * hostname of `opts` still apply.
+ * @param json  the document (need not be NUL-terminated); @param len its length.
+ * @return APPC_OK; APPC_EINVALID with diagnostics when it does not parse or validate, or when
+ *         apps were added. Thread-safety: write.
+ */
+APPC_EXTERN int appc_pod_options_set_pod_manifest(appc_pod_options *opts, const char *json, size_t len);
+
+/**
+ * Reify a pod: resolve (and import) every image, give every mount point a volume, check host
+ * volume sources, write the pod's directory. Nothing stays behind on failure.
+ * @param[out] uuid_out  the new pod's UUID, owned by the caller (appc_buf_dispose()); may be NULL.
+ * @return APPC_OK; APPC_EINVALID (bad options, a mount point without volume, ...); APPC_ENOTFOUND
+ *         (an image, a host volume's source); APPC_EEXISTS (the UUID is taken); APPC_EOS / APPC_EPERM.
+ * Thread-safety: any (distinct or read-only `opts`).
+ */
+APPC_EXTERN int appc_pod_prepare(appc_executor *exec, const appc_pod_options *opts, appc_buf *uuid_out);
+
+/** Options of appc_pod_run() and appc_pod_run_prepared(). */
+typedef struct appc_pod_run_options {
+  unsigned int version;   /**< APPC_POD_RUN_OPTIONS_VERSION */
+  /**
+   * true: return once the pod started; its supervisor outlives the caller. false (attached): the
+   * apps' output also goes to the caller's stdout/stderr, their stdin is the caller's, and the call
+   * returns when the pod has ended.
+   */
+  bool detach;
+} appc_pod_run_options;
+
+#define APPC_POD_RUN_OPTIONS_VERSION 1
+#define APPC_POD_RUN_OPTIONS_INIT { APPC_POD_RUN_OPTIONS_VERSION, false }
+
+/**
+ * Fill `opts` with the defaults for structure version `version` (attached).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_pod_run_options_init(appc_pod_run_options *opts, unsigned int version);
+
+/** What appc_pod_run() reports. Filled by the library; `version` is set by the caller. */
+typedef struct appc_pod_run_result {
+  unsigned int version;   /**< APPC_POD_RUN_RESULT_VERSION */
+  char uuid[37];          /**< the pod's UUID, NUL-terminated */
+  bool has_exit_code;     /**< attached runs: the pod's exit status is known */
+  int exit_code;          /**< the pod's exit status (docs/executor.md has the rule); -1 when unknown */
+  int64_t pid;            /**< the supervisor's host pid */
+} appc_pod_run_result;
+
+#define APPC_POD_RUN_RESULT_VERSION 1
+#define APPC_POD_RUN_RESULT_INIT { APPC_POD_RUN_RESULT_VERSION, { 0 }, false, -1, 0 }
+
+/**
+ * Prepare and run a pod (appc_pod_prepare(), then appc_pod_run_prepared()). When the run cannot
+ * start, the prepared pod is removed.
+ * @param run_opts  run options or NULL for defaults (attached).
+ * @param[out] result  filled on success; may be NULL. Its version must be set.
+ * @return APPC_OK (whatever the pod's own status); the errors of appc_pod_prepare(); APPC_EOS /
+ *         APPC_EPERM when the pod cannot start (the message names the failed step).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_run(appc_executor *exec, const appc_pod_options *opts,
+                             const appc_pod_run_options *run_opts, appc_pod_run_result *result);
+
+/**
+ * Run a prepared pod (only once).
+ * @return as appc_pod_run(); APPC_ECONFLICT for a pod that is not prepared (running or exited).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_run_prepared(appc_executor *exec, const char *uuid,
+                                      const appc_pod_run_options *run_opts, appc_pod_run_result *result);
+
+/**
+ * The full UUID of the pod `prefix` names.
+ * @param[out] uuid_out  owned by the caller (appc_buf_dispose()).
+ * @return APPC_OK; APPC_ENOTFOUND; APPC_ECONFLICT for an ambiguous prefix; APPC_EINVALID for "".
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_resolve_uuid(appc_executor *exec, const char *prefix, appc_buf *uuid_out);
+
+/**
+ * The pod's state now. A pod whose supervisor died without recording the end (SIGKILL, reboot) is
+ * reported exited and stale.
+ * @param[out] out  owned by the caller (appc_pod_status_free()).
+ * @return APPC_OK; APPC_ENOTFOUND; APPC_ECONFLICT for an ambiguous prefix; APPC_EOS.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_status_get(appc_pod_status **out, appc_executor *exec, const char *uuid);
+
+/**
+ * Wait until the pod is no longer running.
+ * @param[out] out  its final status, owned by the caller (appc_pod_status_free()); may be NULL.
+ * @param timeout_ms  negative: no limit.
+ * @return APPC_OK; APPC_ECONFLICT when the pod still runs after `timeout_ms`; as appc_pod_status_get().
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_wait(appc_pod_status **out, appc_executor *exec, const char *uuid, int timeout_ms);
+
+/** Release a status. NULL is a no-op; never pass a borrowed one. Thread-safety: write. */
+APPC_EXTERN void appc_pod_status_free(appc_pod_status *s);
+
+/** The pod's UUID. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_pod_status_uuid(const appc_pod_status *s);
+/** The pod's state. Thread-safety: read. */
+APPC_EXTERN appc_pod_state appc_pod_status_state(const appc_pod_status *s);
+/** The supervisor ended without recording the pod's end: the state is exited, the exit code unknown. Thread-safety: read. */
+APPC_EXTERN bool appc_pod_status_stale(const appc_pod_status *s);
+/** The pod's exit status is known (an exited pod that is not stale). Thread-safety: read. */
+APPC_EXTERN bool appc_pod_status_has_exit_code(const appc_pod_status *s);
+/**
+ * The pod's exit status: the first non-zero app status in app order, else 0; an app killed by
+ * signal S counts as 128+S. -1 when unknown. Thread-safety: read.
+ */
+APPC_EXTERN int appc_pod_status_exit_code(const appc_pod_status *s);
+/** The supervisor's host pid while the pod runs, else 0. Thread-safety: read. */
+APPC_EXTERN int64_t appc_pod_status_pid(const appc_pod_status *s);
+/** When the pod was prepared, nanoseconds since the epoch (0: unknown). Thread-safety: read. */
+APPC_EXTERN int64_t appc_pod_status_created_ns(const appc_pod_status *s);
+/** When the pod started, nanoseconds since the epoch (0: not started or unknown). Thread-safety: read. */
+APPC_EXTERN int64_t appc_pod_status_started_ns(const appc_pod_status *s);
+/** When the pod ended, nanoseconds since the epoch (0: running, or unknown). Thread-safety: read. */
+APPC_EXTERN int64_t appc_pod_status_exited_ns(const appc_pod_status *s);
+/** The pod's network. Thread-safety: read. */
+APPC_EXTERN appc_net_mode appc_pod_status_net(const appc_pod_status *s);
+/** A supervisor failure ("" when none). Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_pod_status_error(const appc_pod_status *s);
+/** Number of apps. Thread-safety: read. */
+APPC_EXTERN size_t appc_pod_status_app_count(const appc_pod_status *s);
+/** Name of app `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_pod_status_app_name(const appc_pod_status *s, size_t i);
+/** Image ID of app `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_pod_status_app_image_id(const appc_pod_status *s, size_t i);
+/** App `i` has exited and its status was recorded. Thread-safety: read. */
+APPC_EXTERN bool appc_pod_status_app_finished(const appc_pod_status *s, size_t i);
+/** App `i` never started: the pod was stopped before. Thread-safety: read. */
+APPC_EXTERN bool appc_pod_status_app_skipped(const appc_pod_status *s, size_t i);
+/** App `i`'s pre-start handler failed (the exit code and signal are the handler's). Thread-safety: read. */
+APPC_EXTERN bool appc_pod_status_app_pre_start_failed(const appc_pod_status *s, size_t i);
+/** Exit status of app `i` (0..255; 128+S when killed by signal S); -1 when not finished. Thread-safety: read. */
+APPC_EXTERN int appc_pod_status_app_exit_code(const appc_pod_status *s, size_t i);
+/** The signal that killed app `i`, else 0. Thread-safety: read. */
+APPC_EXTERN int appc_pod_status_app_signal(const appc_pod_status *s, size_t i);
+
+/**
+ * Every pod of the root, oldest first.
+ * @param[out] out  owned by the caller (appc_pod_list_free()).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_list_get(appc_pod_list **out, appc_executor *exec);
+/** Number of pods in `list`. Thread-safety: read. */
+APPC_EXTERN size_t appc_pod_list_count(const appc_pod_list *list);
+/** Pod `i` of `list`; NULL when out of range. Borrowed from `list`. Thread-safety: read. */
+APPC_EXTERN const appc_pod_status *appc_pod_list_at(const appc_pod_list *list, size_t i);
+/** Release a list and every status borrowed from it. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_pod_list_free(appc_pod_list *list);
+
+/**
+ * The pod's reified pod manifest (canonical JSON).
+ * @param[out] out  owned by the caller (appc_buf_dispose()).
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_read_manifest(appc_executor *exec, const char *uuid, appc_buf *out);
+
+/**
+ * Stop a running pod: SIGTERM to its apps (post-stop handlers run), then SIGKILL to every process
+ * of the pod's cgroup after `grace_ms`. Returns when the pod has ended. A pod that already ended:
+ * nothing to do.
+ * @param grace_ms  negative: the default (10000).
+ * @return APPC_OK; APPC_ECONFLICT for a prepared pod; as appc_pod_status_get().
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_stop(appc_executor *exec, const char *uuid, int grace_ms);
+
+/**
+ * Remove a pod that does not run (a stale one included): its mounts, cgroup, overlay dirs, empty
+ * volumes, logs, directory and store references.
+ * @return APPC_OK; APPC_ECONFLICT for a running pod; as appc_pod_status_get().
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_rm(appc_executor *exec, const char *uuid);
+
+/** Options of appc_pod_gc(). */
+typedef struct appc_pod_gc_options {
+  unsigned int version;       /**< APPC_POD_GC_OPTIONS_VERSION */
+  int64_t exited_grace_s;     /**< exited pods that ended longer ago than this are removed (default 1800) */
+  int64_t prepared_grace_s;   /**< prepared pods never run, older than this, are removed (default 86400) */
+} appc_pod_gc_options;
+
+#define APPC_POD_GC_OPTIONS_VERSION 1
+#define APPC_POD_GC_OPTIONS_INIT { APPC_POD_GC_OPTIONS_VERSION, 1800, 86400 }
+
+/**
+ * Fill `opts` with the defaults for structure version `version` (1800 s, 86400 s).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_pod_gc_options_init(appc_pod_gc_options *opts, unsigned int version);
+
+/**
+ * Remove exited pods after their grace period and prepared pods never run after theirs.
+ * @param[out] out  the removed UUIDs, owned by the caller (appc_pod_gc_result_free()); may be NULL.
+ * @param opts      gc options or NULL for defaults.
+ * @return APPC_OK; APPC_EINVALID for a negative grace period; APPC_EOS.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_gc(appc_pod_gc_result **out, appc_executor *exec, const appc_pod_gc_options *opts);
+/** Number of pods removed. Thread-safety: read. */
+APPC_EXTERN size_t appc_pod_gc_result_count(const appc_pod_gc_result *r);
+/** UUID of removed pod `i`. Borrowed. Thread-safety: read. */
+APPC_EXTERN const char *appc_pod_gc_result_uuid(const appc_pod_gc_result *r, size_t i);
+/** Release a gc result. NULL is a no-op. Thread-safety: write. */
+APPC_EXTERN void appc_pod_gc_result_free(appc_pod_gc_result *r);
+
+/**
+ * Run a command in a running pod: its namespaces and cgroup, chrooted into an app's rootfs, with
+ * the app's environment, as root. Stdio is the caller's (a tty when the caller has one).
+ * @param app   the app's name; NULL: the pod's only app (APPC_EINVALID when there are several).
+ * @param argv, argc  the command; argc 0: /bin/sh. A bare name is searched in the app's PATH.
+ * @param[out] status  the command's exit status (128+S when killed by signal S); may be NULL.
+ * @return APPC_OK (whatever the command's status); APPC_ECONFLICT for a pod that does not run;
+ *         APPC_ENOTFOUND for an unknown app or command; APPC_EOS / APPC_EPERM.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_enter(appc_executor *exec, const char *uuid, const char *app, const char *const *argv,
+                               size_t argc, int *status);
+
+/** Which output of an app a log line came from. Stable values. */
+typedef enum appc_log_stream {
+  APPC_LOG_STDOUT = 1,
+  APPC_LOG_STDERR = 2
+} appc_log_stream;
+
+/**
+ * One log line, handed to the callback of appc_pod_logs(). Strings are borrowed for the duration
+ * of the call; `line` has `len` bytes, without the newline, NUL-terminated.
+ * @param timestamp  RFC 3339 UTC with nanoseconds, as the supervisor wrote it.
+ * @param time_ns    the same as nanoseconds since the epoch.
+ * @return 0 to go on; non-zero to stop (appc_pod_logs() then returns APPC_ECANCELLED).
+ */
+typedef int (*appc_pod_log_cb)(const char *app, appc_log_stream stream, const char *timestamp, int64_t time_ns,
+                               const char *line, size_t len, void *payload);
+
+/** Options of appc_pod_logs(). */
+typedef struct appc_pod_log_options {
+  unsigned int version;   /**< APPC_POD_LOG_OPTIONS_VERSION */
+  const char *app;        /**< one app's lines; NULL: every app, in app order */
+  bool want_stdout;       /**< the apps' standard output */
+  bool want_stderr;       /**< the apps' standard error */
+  bool follow;            /**< keep reading until the pod no longer runs and everything is read */
+} appc_pod_log_options;
+
+#define APPC_POD_LOG_OPTIONS_VERSION 1
+#define APPC_POD_LOG_OPTIONS_INIT { APPC_POD_LOG_OPTIONS_VERSION, NULL, true, true, false }
+
+/**
+ * Fill `opts` with the defaults for structure version `version` (every app, both streams, no follow).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_pod_log_options_init(appc_pod_log_options *opts, unsigned int version);
+
+/**
+ * Read the pod's logs, line by line, calling `cb` on the calling thread.
+ * @param opts  log options or NULL for defaults.
+ * @return APPC_OK; APPC_ECANCELLED when the callback stopped it; APPC_ENOTFOUND for an unknown pod
+ *         or app; APPC_EOS.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_logs(appc_executor *exec, const char *uuid, const appc_pod_log_options *opts,
+                              appc_pod_log_cb cb, void *payload);
+
+/**@}*/
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

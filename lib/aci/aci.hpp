@@ -56,6 +56,12 @@ struct ImageInfo {
 struct ReadOptions {
   Limits limits;
   ProgressFn progress;
+  // When set, called with every block of the INPUT bytes exactly as read from
+  // the descriptor (compressed or not), in order, all of them (bytes after the
+  // end of the compressed stream included), so a caller can copy the archive
+  // in the same pass that hashes and validates it. An error it returns ends
+  // the read with that error.
+  std::function<Status(const void *data, size_t len)> raw_sink;
 };
 
 // Read the archive at `path` in ONE pass: decompress, hash the tar stream,

@@ -19,6 +19,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,8 @@ struct StreamOptions {
   // copies, the parsing thread when it has to decompress).
   enum class HashSide { parser, reader, balanced };
   HashSide hash_side = HashSide::parser;
+  // ReadOptions::raw_sink: every block read from the descriptor, in order.
+  std::function<Status(const void *data, size_t len)> raw_sink;
 };
 
 class Pipeline;   // reader.cpp

@@ -65,14 +65,15 @@ int filter_code(Compression c) {
 // or the parsing thread when there is only one).
 class Source {
 public:
-  Source(int fd, Compression c) : fd_(fd), c_(c), inbuf_(new char[kBlockSize]) {}
+  Source(int fd, Compression c, std::function<Status(const void *, size_t)> sink)
+      : fd_(fd), c_(c), inbuf_(new char[kBlockSize]), sink_(std::move(sink)) {}
 
   // Reads the first block, detects the compression, sets up the decompressor.
   Status open() {
     size_t n = 0;
     // At least the 6 bytes of the longest magic, unless the input is shorter.
     while (head_len_ < 6) {
-      APPC_TRY_VOID(read_some(fd_, inbuf_.get() + head_len_, kBlockSize - head_len_, n));
+      APPC_TRY_VOID(read_in(inbuf_.get() + head_len_, kBlockSize - head_len_, n));
       if (n == 0) {
         fd_eof_ = true;
         break;
@@ -129,7 +130,7 @@ public:
       }
       n = 0;
       if (fd_eof_) return {};
-      APPC_TRY_VOID(read_full(fd_, inbuf_.get(), kBlockSize, n));
+      APPC_TRY_VOID(read_full_in(inbuf_.get(), kBlockSize, n));
       count_in(n);
       if (n < kBlockSize) fd_eof_ = true;
       p = inbuf_.get();
@@ -161,7 +162,7 @@ public:
       }
       if (fd_eof_ || n == cap) return {};
       size_t got = 0;
-      APPC_TRY_VOID(read_full(fd_, dst + n, cap - n, got));
+      APPC_TRY_VOID(read_full_in(dst + n, cap - n, got));
       count_in(got);
       if (got < cap - n) fd_eof_ = true;
       n += got;
@@ -182,6 +183,18 @@ public:
   }
 
 private:
+  // Every read of the input goes through here: the raw sink sees each block.
+  Status read_in(char *dst, size_t cap, size_t &n) {
+    APPC_TRY_VOID(read_some(fd_, dst, cap, n));
+    if (n && sink_) APPC_TRY_VOID(sink_(dst, n));
+    return {};
+  }
+  Status read_full_in(char *dst, size_t cap, size_t &n) {
+    APPC_TRY_VOID(read_full(fd_, dst, cap, n));
+    if (n && sink_) APPC_TRY_VOID(sink_(dst, n));
+    return {};
+  }
+
   void count_in(size_t n) { bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
 
   Error corrupt() {
@@ -195,7 +208,7 @@ private:
   Status drain_input() {
     while (!fd_eof_) {
       size_t n = 0;
-      APPC_TRY_VOID(read_some(fd_, inbuf_.get(), kBlockSize, n));
+      APPC_TRY_VOID(read_in(inbuf_.get(), kBlockSize, n));
       if (n == 0) fd_eof_ = true;
       count_in(n);
     }
@@ -213,7 +226,7 @@ private:
     }
     if (self->fd_eof_) return 0;
     size_t n = 0;
-    Status st = read_some(self->fd_, self->inbuf_.get(), kBlockSize, n);
+    Status st = self->read_in(self->inbuf_.get(), kBlockSize, n);
     if (!st) {
       self->io_error_ = std::move(st).error();
       self->have_io_error_ = true;
@@ -230,6 +243,7 @@ private:
   int fd_;
   Compression c_;
   std::unique_ptr<char[]> inbuf_;
+  std::function<Status(const void *, size_t)> sink_;
   size_t head_len_ = 0;
   bool head_done_ = false;
   bool fd_eof_ = false;
@@ -362,7 +376,7 @@ private:
 Result<std::unique_ptr<TarStream>> TarStream::open(int fd, StreamOptions opts) {
   std::unique_ptr<TarStream> s(new TarStream());
   s->opts_ = std::move(opts);
-  auto src = std::make_unique<Source>(fd, Compression::none);
+  auto src = std::make_unique<Source>(fd, Compression::none, s->opts_.raw_sink);
   APPC_TRY_VOID(src->open());
   s->compression_ = src->compression();
   bool threaded = s->opts_.threads == 2;
@@ -650,6 +664,7 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
   so.progress = opts.progress;
   so.phase = "hash";
   so.hash_side = StreamOptions::HashSide::parser;
+  so.raw_sink = opts.raw_sink;
   auto stream = APPC_TRY(TarStream::open(fd, std::move(so)));
   LayoutChecker layout;
   std::vector<Diagnostic> diags;

@@ -12,6 +12,8 @@ Python objects only hold the values.
     >>> m.to_json()                   # canonical JSON, through the C builders
     >>> img = appc.Image.open("app.aci")  # ACI images: .id, .manifest, .extract(dir)
     >>> appc.build_image("layout", "app.aci", compression="gzip")
+    >>> with appc.Store("/var/lib/appc") as store:   # the image store
+    ...     img = store.import_file("app.aci"); store.tree(img).rootfs
 
 Errors: appc.Error and its subclasses (ValidationError with .errors, one
 appc.Diagnostic(path, message, rule) per finding), OSError for system errors.
@@ -28,6 +30,7 @@ from ._image import (
     validate_image,
 )
 from ._manifest import ImageManifest, PodManifest, detect_kind, parse_manifest
+from ._store import CheckReport, GcResult, Store, StoredImage, Tree
 from ._model import (
     Annotation, App, Dependency, EnvVar, EventHandler, ExposedPort, Isolator, Label, Mount,
     MountPoint, NameValueList, Port, Quantity, RuntimeApp, RuntimeImage, Volume,
@@ -60,4 +63,5 @@ __all__ = [
     "CancelledError", "LimitError", "Diagnostic",
     "Image", "Progress", "ExtractStats", "COMPRESSIONS", "build_image", "validate_image",
     "extract_image", "render_image",
+    "Store", "StoredImage", "Tree", "GcResult", "CheckReport",
 ]
