@@ -39,3 +39,28 @@ $APPC image id "$W/busybox.aci"; $APPC image id "$W/busybox-xz.aci"
 $APPC image validate "$W/busybox.aci"
 say "appc image extract (safe: nothing can land outside the target)"
 $APPC image extract "$W/busybox.aci" "$W/extracted" && ls -l "$W/extracted/rootfs/bin"
+
+say "a pod: build the busybox image (with its applets), import it into a temporary root, run it, remove it"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "(skipped: running a pod needs root)"
+else
+  export APPC_SUPERVISOR="$PWD/build/lib/executor/appc-supervisor"   # the build tree's (not installed)
+  R="$W/root"
+  stop_pods() { for u in $($APPC --root "$R" list --format=json 2>/dev/null | /usr/bin/python3 -c \
+      'import json,sys; print(" ".join(p["uuid"] for p in json.load(sys.stdin)["pods"]))' 2>/dev/null); do
+      $APPC --root "$R" stop --grace 0s "$u" >/dev/null 2>&1 || true; $APPC --root "$R" rm "$u" >/dev/null 2>&1 || true
+    done; rm -rf "$W"; }
+  trap stop_pods EXIT
+  /usr/bin/python3 tests/workloads/make_image_dir.py "$W/bb" --preset busybox --name example.com/demo-busybox >/dev/null
+  $APPC image build "$W/bb" "$W/demo-busybox.aci" >/dev/null
+  say "appc --root \$R image import demo-busybox.aci"
+  $APPC --root "$R" image import "$W/demo-busybox.aci"
+  say "appc --root \$R run example.com/demo-busybox --exec /bin/sh -- -c '...'  (exits with the app's status)"
+  $APPC --root "$R" run --uuid-file-save "$W/uuid" --set-env WHO=libappc example.com/demo-busybox --exec /bin/sh -- \
+    -c 'echo "hello from $AC_APP_NAME in pod $(hostname), uid $(id -u), greetings from $WHO"; exit 3' \
+    || echo "(exit status $?: the pod's status)"
+  say "appc status; appc rm"
+  $APPC --root "$R" status "$(cat "$W/uuid")"
+  $APPC --root "$R" rm "$(cat "$W/uuid")"
+  $APPC --root "$R" list
+fi

@@ -21,6 +21,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -1016,6 +1017,398 @@ py::dict store_check(StoreHandle &h, bool hashes) {
   return d;
 }
 
+// ---------------------------------------------------------------------------
+// Pods (appc_executor_*, appc_pod_*)
+//
+// One ExecutorHandle per appc.Executor (appc/_pod.py); like StoreHandle, every
+// call runs without the GIL while it holds the handle shared. A pod is
+// described by a dict (built by appc/_pod.py) and turned into appc_pod_options
+// here; statuses come back as dicts.
+
+struct PodOptionsOwner {
+  appc_pod_options *p = nullptr;
+  ~PodOptionsOwner() { appc_pod_options_free(p); }
+};
+
+// A volume: a --volume flag string, or a dict of the appc.Volume fields.
+void add_pod_volume(appc_pod_options *o, const py::handle &v) {
+  appc_volume *vol = nullptr;
+  struct Guard {
+    appc_volume **v;
+    ~Guard() { appc_volume_free(*v); }
+  } guard{&vol};
+  if (PyUnicode_Check(v.ptr())) {
+    std::string text = from_py(v, "volume");
+    check([&] { return appc_volume_parse_flag(&vol, text.c_str()); });
+  } else {
+    py::dict d = py::reinterpret_borrow<py::dict>(v);
+    std::string name = from_py(d["name"], "volume name"), kind = from_py(d["kind"], "volume kind");
+    check([&] { return appc_volume_new(&vol, name.c_str(), kind.c_str()); });
+    auto opt = [&](const char *k) -> py::object { return d.contains(k) ? py::object(d[k]) : py::object(py::none()); };
+    if (!opt("source").is_none()) {
+      std::string s = from_py(opt("source"), "volume source");
+      check([&] { return appc_volume_set_source(vol, s.c_str()); });
+    }
+    if (!opt("read_only").is_none()) check([&] { return appc_volume_set_read_only(vol, opt("read_only").cast<bool>()); });
+    if (!opt("recursive").is_none()) check([&] { return appc_volume_set_recursive(vol, opt("recursive").cast<bool>()); });
+    if (!opt("mode").is_none()) {
+      std::string m = from_py(opt("mode"), "volume mode");
+      check([&] { return appc_volume_set_mode(vol, m.c_str()); });
+    }
+    if (!opt("uid").is_none()) check([&] { return appc_volume_set_uid(vol, opt("uid").cast<int64_t>()); });
+    if (!opt("gid").is_none()) check([&] { return appc_volume_set_gid(vol, opt("gid").cast<int64_t>()); });
+  }
+  check([&] { return appc_pod_options_add_volume(o, vol); });
+}
+
+// The dict of appc/_pod.py: apps, volumes, env, net, hostname, uuid, pod_manifest.
+void fill_pod_options(appc_pod_options *o, const py::dict &spec) {
+  auto get = [&](const char *k) -> py::object { return spec.contains(k) ? py::object(spec[k]) : py::object(py::none()); };
+  if (!get("pod_manifest").is_none()) {
+    std::string json = py::bytes(get("pod_manifest"));
+    check([&] { return appc_pod_options_set_pod_manifest(o, json.data(), json.size()); });
+  }
+  if (!get("apps").is_none()) {
+    for (py::handle a : py::list(get("apps"))) {
+      py::dict ad = py::reinterpret_borrow<py::dict>(a);
+      auto aget = [&](const char *k) -> py::object { return ad.contains(k) ? py::object(ad[k]) : py::object(py::none()); };
+      std::string image = from_py(ad["image"], "image");
+      size_t i = 0;
+      check([&] { return appc_pod_options_add_app(o, image.c_str(), &i); });
+      if (!aget("name").is_none()) {
+        std::string s = from_py(aget("name"), "name");
+        check([&] { return appc_pod_options_app_set_name(o, i, s.c_str()); });
+      }
+      if (!aget("exec").is_none()) {
+        Argv argv(str_list(aget("exec"), "exec"));
+        check([&] { return appc_pod_options_app_set_exec(o, i, argv.data(), argv.size()); });
+      }
+      if (!aget("user").is_none()) {
+        std::string s = from_py(aget("user"), "user");
+        check([&] { return appc_pod_options_app_set_user(o, i, s.c_str()); });
+      }
+      if (!aget("group").is_none()) {
+        std::string s = from_py(aget("group"), "group");
+        check([&] { return appc_pod_options_app_set_group(o, i, s.c_str()); });
+      }
+      if (!aget("env").is_none())
+        for (py::handle kv : py::list(aget("env"))) {
+          py::tuple t = py::reinterpret_borrow<py::tuple>(kv);
+          std::string k = from_py(t[0], "env name"), v = from_py(t[1], "env value");
+          check([&] { return appc_pod_options_app_add_env(o, i, k.c_str(), v.c_str()); });
+        }
+      if (!aget("mounts").is_none())
+        for (py::handle m : py::list(aget("mounts"))) {
+          py::tuple t = py::reinterpret_borrow<py::tuple>(m);
+          std::string vol = from_py(t[0], "mount volume"), path = from_py(t[1], "mount path");
+          check([&] { return appc_pod_options_app_add_mount(o, i, vol.c_str(), path.c_str()); });
+        }
+      if (!aget("read_only_rootfs").is_none())
+        check([&] { return appc_pod_options_app_set_read_only_rootfs(o, i, aget("read_only_rootfs").cast<bool>()); });
+    }
+  }
+  if (!get("volumes").is_none())
+    for (py::handle v : py::list(get("volumes"))) add_pod_volume(o, v);
+  if (!get("env").is_none())
+    for (py::handle kv : py::list(get("env"))) {
+      py::tuple t = py::reinterpret_borrow<py::tuple>(kv);
+      std::string k = from_py(t[0], "env name"), v = from_py(t[1], "env value");
+      check([&] { return appc_pod_options_add_env(o, k.c_str(), v.c_str()); });
+    }
+  if (!get("net").is_none()) {
+    std::string net = from_py(get("net"), "net");
+    if (net == "host") check([&] { return appc_pod_options_set_net(o, APPC_NET_HOST); });
+    else if (net == "none") check([&] { return appc_pod_options_set_net(o, APPC_NET_NONE); });
+    else throw py::value_error("net: expected \"none\" or \"host\", not " + py::repr(get("net")).cast<std::string>());
+  }
+  if (!get("hostname").is_none()) {
+    std::string s = from_py(get("hostname"), "hostname");
+    check([&] { return appc_pod_options_set_hostname(o, s.c_str()); });
+  }
+  if (!get("uuid").is_none()) {
+    std::string s = from_py(get("uuid"), "uuid");
+    check([&] { return appc_pod_options_set_uuid(o, s.c_str()); });
+  }
+}
+
+py::dict pod_status_dict(const appc_pod_status *s) {
+  py::dict d;
+  d["uuid"] = text(appc_pod_status_uuid(s));
+  d["state"] = text(appc_pod_state_name(appc_pod_status_state(s)));
+  d["stale"] = appc_pod_status_stale(s);
+  d["exit_code"] = appc_pod_status_has_exit_code(s) ? py::object(py::int_(appc_pod_status_exit_code(s))) : py::object(py::none());
+  d["pid"] = appc_pod_status_pid(s);
+  d["created_ns"] = appc_pod_status_created_ns(s);
+  d["started_ns"] = appc_pod_status_started_ns(s);
+  d["exited_ns"] = appc_pod_status_exited_ns(s);
+  d["net"] = text(appc_net_mode_name(appc_pod_status_net(s)));
+  d["error"] = text(appc_pod_status_error(s));
+  py::list apps;
+  for (size_t i = 0, n = appc_pod_status_app_count(s); i < n; ++i) {
+    py::dict a;
+    bool fin = appc_pod_status_app_finished(s, i);
+    a["name"] = text(appc_pod_status_app_name(s, i));
+    a["image_id"] = text(appc_pod_status_app_image_id(s, i));
+    a["finished"] = fin;
+    a["skipped"] = appc_pod_status_app_skipped(s, i);
+    a["pre_start_failed"] = appc_pod_status_app_pre_start_failed(s, i);
+    a["exit_code"] = fin ? py::object(py::int_(appc_pod_status_app_exit_code(s, i))) : py::object(py::none());
+    a["signal"] = appc_pod_status_app_signal(s, i);
+    apps.append(a);
+  }
+  d["apps"] = apps;
+  return d;
+}
+
+// appc_pod_log_cb -> a Python callable (app, stream, timestamp, time_ns, line); `False` stops.
+class LogBridge {
+public:
+  explicit LogBridge(py::object fn) : fn_(std::move(fn)) {}
+  LogBridge(const LogBridge &) = delete;
+  LogBridge &operator=(const LogBridge &) = delete;
+  ~LogBridge() {
+    Py_XDECREF(type_);
+    Py_XDECREF(value_);
+    Py_XDECREF(tb_);
+  }
+  static int callback(const char *app, appc_log_stream stream, const char *ts, int64_t time_ns, const char *line,
+                      size_t len, void *payload) noexcept {
+    auto *self = static_cast<LogBridge *>(payload);
+    py::gil_scoped_acquire gil;
+    if (self->type_ != nullptr) return 1;
+    if (PyErr_CheckSignals() != 0) return self->keep_exception();
+    PyObject *l = PyUnicode_DecodeUTF8(line, static_cast<Py_ssize_t>(len), "surrogateescape");
+    if (l == nullptr) return self->keep_exception();
+    PyObject *r = PyObject_CallFunction(self->fn_.ptr(), "sssLN", app, stream == APPC_LOG_STDERR ? "stderr" : "stdout",
+                                        ts, static_cast<long long>(time_ns), l);
+    if (r == nullptr) return self->keep_exception();
+    bool stop = r == Py_False;
+    Py_DECREF(r);
+    if (stop) self->stopped_ = true;
+    return stop ? 1 : 0;
+  }
+  void raise_pending() {
+    if (type_ == nullptr) return;
+    PyErr_Restore(type_, value_, tb_);
+    type_ = value_ = tb_ = nullptr;
+    throw py::error_already_set();
+  }
+  bool stopped() const { return stopped_; }
+
+private:
+  int keep_exception() noexcept {
+    PyErr_Fetch(&type_, &value_, &tb_);
+    return 1;
+  }
+  py::object fn_;
+  PyObject *type_ = nullptr, *value_ = nullptr, *tb_ = nullptr;
+  bool stopped_ = false;
+};
+
+class ExecutorHandle {
+public:
+  explicit ExecutorHandle(appc_executor *p) : p_(p) {}
+  ExecutorHandle(const ExecutorHandle &) = delete;
+  ExecutorHandle &operator=(const ExecutorHandle &) = delete;
+  ~ExecutorHandle() { appc_executor_free(p_); }
+
+  // Runs `f(executor)` (a status-returning C call) without the GIL, then raises the library's error.
+  template <class F> void call(F &&f, LogBridge *bridge = nullptr) {
+    int rc = 0;
+    bool closed = false;
+    ErrorCopy err;
+    {
+      py::gil_scoped_release nogil;
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      if (p_ == nullptr) {
+        closed = true;
+      } else {
+        rc = f(p_);
+        if (rc < 0) err = ErrorCopy::last();
+      }
+    }
+    if (closed) throw py::value_error("operation on a closed appc.Executor");
+    if (bridge != nullptr) {
+      bridge->raise_pending();
+      if (rc == APPC_ECANCELLED && bridge->stopped()) return;   // the callback asked to stop: not an error
+    }
+    if (rc < 0) raise_error(err);
+  }
+
+  void close() {
+    py::gil_scoped_release nogil;
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    appc_executor_free(p_);
+    p_ = nullptr;
+  }
+
+  py::bytes root() {
+    std::string r;
+    call([&](appc_executor *e) {
+      r = appc_executor_root(e);
+      return APPC_OK;
+    });
+    return py::bytes(r);
+  }
+
+  std::string prepare(const py::dict &spec) {
+    PodOptionsOwner o;
+    check([&] { return appc_pod_options_new(&o.p); });
+    fill_pod_options(o.p, spec);
+    Buf uuid;
+    call([&](appc_executor *e) { return appc_pod_prepare(e, o.p, &uuid.b); });
+    return std::string(uuid.b.ptr, uuid.b.size);
+  }
+
+  static py::tuple result_tuple(const appc_pod_run_result &r) {
+    return py::make_tuple(std::string(r.uuid), r.has_exit_code ? py::object(py::int_(r.exit_code)) : py::object(py::none()),
+                          r.pid);
+  }
+
+  py::tuple run(const py::dict &spec, bool detach) {
+    PodOptionsOwner o;
+    check([&] { return appc_pod_options_new(&o.p); });
+    fill_pod_options(o.p, spec);
+    appc_pod_run_options ro = APPC_POD_RUN_OPTIONS_INIT;
+    ro.detach = detach;
+    appc_pod_run_result r = APPC_POD_RUN_RESULT_INIT;
+    call([&](appc_executor *e) { return appc_pod_run(e, o.p, &ro, &r); });
+    return result_tuple(r);
+  }
+
+  py::tuple run_prepared(const py::str &uuid_in, bool detach) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    appc_pod_run_options ro = APPC_POD_RUN_OPTIONS_INIT;
+    ro.detach = detach;
+    appc_pod_run_result r = APPC_POD_RUN_RESULT_INIT;
+    call([&](appc_executor *e) { return appc_pod_run_prepared(e, uuid.c_str(), &ro, &r); });
+    return result_tuple(r);
+  }
+
+  std::string resolve(const py::str &prefix_in) {
+    std::string prefix = from_py(prefix_in, "uuid");
+    Buf out;
+    call([&](appc_executor *e) { return appc_pod_resolve_uuid(e, prefix.c_str(), &out.b); });
+    return std::string(out.b.ptr, out.b.size);
+  }
+
+  py::dict status(const py::str &uuid_in, bool wait, int timeout_ms) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    appc_pod_status *s = nullptr;
+    call([&](appc_executor *e) {
+      return wait ? appc_pod_wait(&s, e, uuid.c_str(), timeout_ms) : appc_pod_status_get(&s, e, uuid.c_str());
+    });
+    std::unique_ptr<appc_pod_status, void (*)(appc_pod_status *)> guard(s, appc_pod_status_free);
+    return pod_status_dict(s);
+  }
+
+  py::list list() {
+    appc_pod_list *l = nullptr;
+    call([&](appc_executor *e) { return appc_pod_list_get(&l, e); });
+    std::unique_ptr<appc_pod_list, void (*)(appc_pod_list *)> guard(l, appc_pod_list_free);
+    py::list out;
+    for (size_t i = 0, n = appc_pod_list_count(l); i < n; ++i) out.append(pod_status_dict(appc_pod_list_at(l, i)));
+    return out;
+  }
+
+  py::str manifest(const py::str &uuid_in) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    Buf out;
+    call([&](appc_executor *e) { return appc_pod_read_manifest(e, uuid.c_str(), &out.b); });
+    return text(out.b.ptr, out.b.size);
+  }
+
+  void stop(const py::str &uuid_in, int grace_ms) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    call([&](appc_executor *e) { return appc_pod_stop(e, uuid.c_str(), grace_ms); });
+  }
+
+  void rm(const py::str &uuid_in) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    call([&](appc_executor *e) { return appc_pod_rm(e, uuid.c_str()); });
+  }
+
+  py::list gc(int64_t exited_grace_s, int64_t prepared_grace_s) {
+    appc_pod_gc_options go = APPC_POD_GC_OPTIONS_INIT;
+    go.exited_grace_s = exited_grace_s;
+    go.prepared_grace_s = prepared_grace_s;
+    appc_pod_gc_result *r = nullptr;
+    call([&](appc_executor *e) { return appc_pod_gc(&r, e, &go); });
+    std::unique_ptr<appc_pod_gc_result, void (*)(appc_pod_gc_result *)> guard(r, appc_pod_gc_result_free);
+    py::list out;
+    for (size_t i = 0, n = appc_pod_gc_result_count(r); i < n; ++i) out.append(text(appc_pod_gc_result_uuid(r, i)));
+    return out;
+  }
+
+  int enter(const py::str &uuid_in, const std::optional<py::str> &app_in, const py::sequence &argv_in) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    std::optional<std::string> app;
+    if (app_in) app = from_py(*app_in, "app");
+    Argv argv(str_list(argv_in, "argv"));
+    int status = -1;
+    call([&](appc_executor *e) {
+      return appc_pod_enter(e, uuid.c_str(), app ? app->c_str() : nullptr, argv.data(), argv.size(), &status);
+    });
+    return status;
+  }
+
+  void logs(const py::str &uuid_in, const std::optional<py::str> &app_in, bool want_stdout, bool want_stderr,
+            bool follow, py::object fn) {
+    std::string uuid = from_py(uuid_in, "uuid");
+    std::optional<std::string> app;
+    if (app_in) app = from_py(*app_in, "app");
+    appc_pod_log_options lo = APPC_POD_LOG_OPTIONS_INIT;
+    lo.app = app ? app->c_str() : nullptr;
+    lo.want_stdout = want_stdout;
+    lo.want_stderr = want_stderr;
+    lo.follow = follow;
+    LogBridge bridge(std::move(fn));
+    call([&](appc_executor *e) { return appc_pod_logs(e, uuid.c_str(), &lo, &LogBridge::callback, &bridge); },
+         &bridge);
+  }
+
+private:
+  std::shared_mutex mu_;
+  appc_executor *p_;
+};
+
+ExecutorHandle *executor_open(const std::optional<py::bytes> &root_b, const std::optional<py::bytes> &sup_b) {
+  std::string root = root_b ? path_arg(*root_b, "root") : std::string();
+  std::string sup = sup_b ? path_arg(*sup_b, "supervisor") : std::string();
+  appc_executor_options opts = APPC_EXECUTOR_OPTIONS_INIT;
+  opts.supervisor = sup_b ? sup.c_str() : nullptr;
+  appc_executor *e = nullptr;
+  check_nogil([&] { return appc_executor_open(&e, root_b ? root.c_str() : nullptr, &opts); });
+  return new ExecutorHandle(e);
+}
+
+void register_pods(py::module_ &mod) {
+  py::class_<ExecutorHandle>(mod, "ExecutorHandle")
+      .def_static("open", &executor_open, py::arg("root").none(true), py::arg("supervisor").none(true) = py::none(),
+                  "appc_executor_open()")
+      .def("close", &ExecutorHandle::close, "appc_executor_free(); later calls raise ValueError")
+      .def("root", &ExecutorHandle::root, "appc_executor_root() as bytes")
+      .def("prepare", &ExecutorHandle::prepare, py::arg("spec"), "appc_pod_prepare(): the UUID")
+      .def("run", &ExecutorHandle::run, py::arg("spec"), py::arg("detach"),
+           "appc_pod_run(): (uuid, exit_code or None, supervisor pid)")
+      .def("run_prepared", &ExecutorHandle::run_prepared, py::arg("uuid"), py::arg("detach"),
+           "appc_pod_run_prepared(): (uuid, exit_code or None, supervisor pid)")
+      .def("resolve", &ExecutorHandle::resolve, py::arg("prefix"), "appc_pod_resolve_uuid()")
+      .def("status", &ExecutorHandle::status, py::arg("uuid"), py::arg("wait") = false, py::arg("timeout_ms") = -1,
+           "appc_pod_status_get() or appc_pod_wait(): dict")
+      .def("list", &ExecutorHandle::list, "appc_pod_list_get(): [status dict]")
+      .def("manifest", &ExecutorHandle::manifest, py::arg("uuid"), "appc_pod_read_manifest()")
+      .def("stop", &ExecutorHandle::stop, py::arg("uuid"), py::arg("grace_ms") = -1, "appc_pod_stop()")
+      .def("rm", &ExecutorHandle::rm, py::arg("uuid"), "appc_pod_rm()")
+      .def("gc", &ExecutorHandle::gc, py::arg("exited_grace_s"), py::arg("prepared_grace_s"),
+           "appc_pod_gc(): [uuid]")
+      .def("enter", &ExecutorHandle::enter, py::arg("uuid"), py::arg("app").none(true), py::arg("argv"),
+           "appc_pod_enter(): the command's status")
+      .def("logs", &ExecutorHandle::logs, py::arg("uuid"), py::arg("app").none(true), py::arg("stdout"),
+           py::arg("stderr"), py::arg("follow"), py::arg("callback"),
+           "appc_pod_logs(): callback(app, stream, timestamp, time_ns, line); False stops");
+}
+
 } // namespace
 
 PYBIND11_MODULE(_appc, mod) {
@@ -1626,4 +2019,7 @@ PYBIND11_MODULE(_appc, mod) {
       .def("rm", &store_rm, py::arg("image"), py::arg("force") = false, "appc_store_rm(): (id, bytes_freed)")
       .def("gc", &store_gc, py::arg("image_grace_s"), py::arg("tree_grace_s"), py::arg("dry_run"), "appc_store_gc(): dict")
       .def("check", &store_check, py::arg("hashes") = false, "appc_store_check(): dict");
+
+  // ---- pods --------------------------------------------------------------------
+  register_pods(mod);
 }

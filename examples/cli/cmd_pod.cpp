@@ -18,6 +18,7 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -345,6 +346,37 @@ int save_uuid(const std::string &file, const std::string &uuid) {
   return kExitOk;
 }
 
+// While an attached pod runs: the terminal's SIGINT and SIGQUIT reach the
+// whole foreground process group, the pod's supervisor included, which
+// forwards them to the apps. appc itself outlives them, to report the pod's
+// status (130 for an app ended by Ctrl-C). A no-op handler rather than
+// SIG_IGN, which the supervisor would inherit across exec.
+void on_terminal_signal(int) {}
+
+class TerminalSignals {
+public:
+  explicit TerminalSignals(bool attached) : active_(attached) {
+    if (!active_) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_terminal_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGQUIT, &sa, &old_quit_);
+  }
+  ~TerminalSignals() {
+    if (!active_) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGQUIT, &old_quit_, nullptr);
+  }
+  TerminalSignals(const TerminalSignals &) = delete;
+  TerminalSignals &operator=(const TerminalSignals &) = delete;
+
+private:
+  bool active_;
+  struct sigaction old_int_ {}, old_quit_ {};
+};
+
 // The run's outcome: detached, the UUID (and pid); attached, the pod's status.
 int report_run(const Globals &g, const appc_pod_run_result &r, bool detach) {
   if (detach) {
@@ -393,6 +425,7 @@ int run_cmd(const Globals &g, const Args &args) {
   appc_pod_run_options ro = APPC_POD_RUN_OPTIONS_INIT;
   ro.detach = pf.detach;
   appc_pod_run_result r = APPC_POD_RUN_RESULT_INIT;
+  TerminalSignals signals(!pf.detach);
   if (pf.uuid_file.empty()) {
     if (appc_pod_run(e.p, o.p, &ro, &r) != APPC_OK) return fail_last_error(g, "run");
     return report_run(g, r, pf.detach);
@@ -424,6 +457,7 @@ int run_prepared_cmd(const Globals &g, const Args &args) {
   appc_pod_run_options ro = APPC_POD_RUN_OPTIONS_INIT;
   ro.detach = p.has("--detach");
   appc_pod_run_result r = APPC_POD_RUN_RESULT_INIT;
+  TerminalSignals signals(!ro.detach);
   if (appc_pod_run_prepared(e.p, p.operands[0].c_str(), &ro, &r) != APPC_OK) return fail_last_error(g, "run-prepared");
   return report_run(g, r, ro.detach);
 }

@@ -184,6 +184,23 @@ def main_tests(S):
     r = run("run", *sh, "kill -9 $$")
     check(r.returncode == 137, f"app killed by SIGKILL -> 137: {r.returncode}")
 
+    # Ctrl-C on an attached run: the terminal's SIGINT reaches the foreground group (the pod's
+    # supervisor forwards it to the app); appc waits and exits with the pod's status, 130.
+    p = subprocess.Popen([appc, "--root", ROOT, "--format=json", "run", bb, "--exec", "/bin/sh", "--", "-c",
+                          "echo started; exec sleep 1000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    check(p.stdout.readline() == b"started\n", "the attached pod started")
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "timeout"
+    p.stdout.close()
+    p.stderr.close()
+    check(rc == 130, f"appc run exits 130 after Ctrl-C (the pod's status), not killed by it: {rc}")
+    check(pods()[-1]["exit_code"] == 130 and pods()[-1]["apps"][0]["signal"] == 2, f"pod status: {pods()[-1]}")
+
     # Detached, status, stop, rm; UUID prefixes.
     r = run("--format=json", "run", "--detach", "--net=host", bb, "--exec", "/bin/sleep", "--", "1000")
     check(r.returncode == 0, f"run --detach: {err(r)}")
@@ -215,6 +232,14 @@ def main_tests(S):
     check(not os.path.exists(os.path.join(ROOT, "pods", uuid)), "rm removes the pod directory")
     r = run("status", uuid)
     one_line_error(r, 1, uuid, "status of a removed pod")
+
+    # Text --detach prints the UUID; an ACI file as IMAGE is imported on the way; run --uuid-file-save.
+    uf = os.path.join(S, "run-uuid")
+    r = run("run", "--detach", "--uuid-file-save", uf, os.path.join(S, "busybox.aci"), "--exec", "/bin/true")
+    uuid = out(r).strip()
+    check(r.returncode == 0 and UUID_RE.match(uuid) and open(uf).read().strip() == uuid,
+          f"run --detach (text) of an ACI file, --uuid-file-save: {out(r)!r} {err(r)}")
+    check(status(uuid, "--wait")["exit_code"] == 0, "the detached /bin/true pod exits 0")
 
     # Logs: per app, streams, timestamps, json.
     r = run("--format=json", "run", "--detach", *sh, "echo one; echo two >&2; echo three")

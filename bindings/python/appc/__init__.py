@@ -14,6 +14,8 @@ Python objects only hold the values.
     >>> appc.build_image("layout", "app.aci", compression="gzip")
     >>> with appc.Store("/var/lib/appc") as store:   # the image store
     ...     img = store.import_file("app.aci"); store.tree(img).rootfs
+    >>> pod = appc.Pod.run("example.com/app", root="/var/lib/appc")   # pods
+    >>> pod.exit_code, pod.logs(); pod.rm()
 
 Errors: appc.Error and its subclasses (ValidationError with .errors, one
 appc.Diagnostic(path, message, rule) per finding), OSError for system errors.
@@ -31,6 +33,7 @@ from ._image import (
 )
 from ._manifest import ImageManifest, PodManifest, detect_kind, parse_manifest
 from ._store import CheckReport, GcResult, Store, StoredImage, Tree
+from ._pod import AppStatus, Executor, LogEntry, Pod, PodApp, PodStatus, gc_pods, pods
 from ._model import (
     Annotation, App, Dependency, EnvVar, EventHandler, ExposedPort, Isolator, Label, Mount,
     MountPoint, NameValueList, Port, Quantity, RuntimeApp, RuntimeImage, Volume,
@@ -64,4 +67,5 @@ __all__ = [
     "Image", "Progress", "ExtractStats", "COMPRESSIONS", "build_image", "validate_image",
     "extract_image", "render_image",
     "Store", "StoredImage", "Tree", "GcResult", "CheckReport",
+    "Executor", "Pod", "PodApp", "PodStatus", "AppStatus", "LogEntry", "pods", "gc_pods",
 ]
