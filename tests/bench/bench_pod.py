@@ -186,6 +186,11 @@ def main():
     args = ap.parse_args()
     args.appc = os.path.abspath(args.appc or os.path.join(os.environ.get("APPC_BUILD_ROOT", "build"),
                                                           "examples", "cli", "appc"))
+    if "APPC_SUPERVISOR" not in os.environ:   # the build tree's, beside the CLI's build
+        sup = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(args.appc))), "lib", "executor",
+                           "appc-supervisor")
+        if os.access(sup, os.X_OK):
+            os.environ["APPC_SUPERVISOR"] = sup
     if os.geteuid() != 0:
         log("SKIP: pods need root")
         return bench_aci.SKIP
