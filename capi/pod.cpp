@@ -383,7 +383,9 @@ int appc_pod_options_set_net(appc_pod_options *opts, appc_net_mode net) {
   return APPC_GUARD({
     APPC_ARG(opts);
     // Read as its representation: a value outside the enum is refused, not undefined.
-    int v = static_cast<int>(net);
+    int v;
+    static_assert(sizeof v == sizeof net);
+    std::memcpy(&v, &net, sizeof v);
     if (v == APPC_NET_NONE) opts->impl.net = ex::NetMode::none;
     else if (v == APPC_NET_HOST) opts->impl.net = ex::NetMode::host;
     else return Error::make(Code::invalid, "appc_pod_options_set_net: unknown network mode " + std::to_string(v));

@@ -163,6 +163,11 @@ Result<uint64_t> Store::Impl::sweep_debris_locked(bool dry_run, std::vector<std:
         UniqueFd l = try_lock_entry(tmpfd.get(), lock);
         if (!l) continue;   // a live renderer
       }
+      // The renderer may have finished (renamed its staging directory into
+      // place and let go of its lock) since the listing: only a staging
+      // directory that is still there once no renderer holds the lock is debris.
+      struct stat sst;
+      if (::fstatat(treesfd.get(), e.c_str(), &sst, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) continue;
       note(path + ": the staging directory of a renderer that died");
     } else {
       note(path + ": not a tree name");
