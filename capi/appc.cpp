@@ -4,6 +4,7 @@
 #include <appc/version.h>
 
 #include "guard.hpp"
+#include "options.hpp"
 #include "handles.hpp"
 #include "spec/isolator.hpp"
 #include "util/json_path.hpp"
@@ -69,16 +70,6 @@ Error index_out_of_range(const char *what, size_t index, size_t size) {
                                           std::to_string(size) + " present)");
 }
 
-namespace {
-Status check_version(const char *type, unsigned version, unsigned current) {
-  if (version == 0 || version > current)
-    return Error::make(Code::invalid,
-                       std::string(type) + ": version " + std::to_string(version) +
-                           " is not supported (this library knows 1.." + std::to_string(current) + ")",
-                       "version");
-  return {};
-}
-} // namespace
 
 Result<spec::ParseOptions> parse_options(const appc_parse_options *opts) {
   spec::ParseOptions p;

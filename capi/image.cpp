@@ -3,6 +3,7 @@
 
 #include "aci/aci.hpp"
 #include "guard.hpp"
+#include "options.hpp"
 #include "handles.hpp"
 
 #include <algorithm>
@@ -34,46 +35,11 @@ static_assert(static_cast<int>(aci::Compression::zstd) == APPC_COMPRESSION_ZSTD)
 
 bool known_compression(int c) noexcept { return c >= APPC_COMPRESSION_NONE && c <= APPC_COMPRESSION_ZSTD; }
 
-// A C caller may store any int in an enum field; reading it as the C++ enum
-// type would be undefined for values outside the enumerators, so read the
-// object representation instead.
-template <typename E> int raw_enum(const E &value) noexcept {
-  static_assert(sizeof(E) == sizeof(int));
-  int raw;
-  std::memcpy(&raw, &value, sizeof raw);
-  return raw;
-}
 
 appc_compression to_c(aci::Compression c) noexcept { return static_cast<appc_compression>(c); }
 
-Status check_version(const char *type, unsigned version, unsigned current) {
-  if (version == 0 || version > current)
-    return Error::make(Code::invalid,
-                       std::string(type) + ": version " + std::to_string(version) +
-                           " is not supported (this library knows 1.." + std::to_string(current) + ")",
-                       "version");
-  return {};
-}
 
-// 0 in a limit field means the default.
-aci::Limits limits_of(uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes) {
-  aci::Limits l;
-  if (max_bytes != 0) l.max_bytes = max_bytes;
-  if (max_entries != 0) l.max_entries = max_entries;
-  if (max_manifest_bytes != 0) l.max_manifest_bytes = max_manifest_bytes;
-  return l;
-}
 
-// The C callback behind the C++ one. The library reads `phase` only for the
-// duration of the call; the appc_progress lives on this frame.
-aci::ProgressFn progress_of(appc_progress_cb cb, void *payload) {
-  if (cb == nullptr) return {};
-  return [cb, payload](const aci::Progress &p) {
-    appc_progress cp{APPC_PROGRESS_VERSION, p.bytes_in, p.bytes_out, p.entries,
-                     p.phase != nullptr ? p.phase : ""};
-    return cb(&cp, payload) == 0;
-  };
-}
 
 Result<aci::ReadOptions> read_options(const appc_image_read_options *opts) {
   aci::ReadOptions r;

@@ -3,6 +3,7 @@
 
 #include "executor/executor.hpp"
 #include "guard.hpp"
+#include "options.hpp"
 #include "handles.hpp"
 #include "spec/manifest.hpp"
 
@@ -41,22 +42,8 @@ namespace ex = appc::executor;
 
 namespace {
 
-constexpr const char *kDefaultRoot = "/var/lib/appc";
 
-Status check_version(const char *type, unsigned version, unsigned current) {
-  if (version == 0 || version > current)
-    return Error::make(Code::invalid,
-                       std::string(type) + ": version " + std::to_string(version) +
-                           " is not supported (this library knows 1.." + std::to_string(current) + ")",
-                       "version");
-  return {};
-}
 
-std::string default_root() {
-  const char *env = std::getenv("APPC_ROOT");
-  if (env != nullptr && *env != '\0') return env;
-  return kDefaultRoot;
-}
 
 // A required, non-empty string argument.
 Result<std::string> text_arg(const char *fn, const char *name, const char *value) {
@@ -383,9 +370,7 @@ int appc_pod_options_set_net(appc_pod_options *opts, appc_net_mode net) {
   return APPC_GUARD({
     APPC_ARG(opts);
     // Read as its representation: a value outside the enum is refused, not undefined.
-    int v;
-    static_assert(sizeof v == sizeof net);
-    std::memcpy(&v, &net, sizeof v);
+    const int v = raw_enum(net);
     if (v == APPC_NET_NONE) opts->impl.net = ex::NetMode::none;
     else if (v == APPC_NET_HOST) opts->impl.net = ex::NetMode::host;
     else return Error::make(Code::invalid, "appc_pod_options_set_net: unknown network mode " + std::to_string(v));

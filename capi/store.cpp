@@ -3,6 +3,7 @@
 
 #include "aci/aci.hpp"
 #include "guard.hpp"
+#include "options.hpp"
 #include "handles.hpp"
 #include "spec/manifest.hpp"
 #include "store/store.hpp"
@@ -45,34 +46,10 @@ using namespace appc::capi;
 
 namespace {
 
-constexpr const char *kDefaultRoot = "/var/lib/appc";
 
 
-Status check_version(const char *type, unsigned version, unsigned current) {
-  if (version == 0 || version > current)
-    return Error::make(Code::invalid,
-                       std::string(type) + ": version " + std::to_string(version) +
-                           " is not supported (this library knows 1.." + std::to_string(current) + ")",
-                       "version");
-  return {};
-}
 
-aci::Limits limits_of(uint64_t max_bytes, uint64_t max_entries, uint64_t max_manifest_bytes) {
-  aci::Limits l;
-  if (max_bytes != 0) l.max_bytes = max_bytes;
-  if (max_entries != 0) l.max_entries = max_entries;
-  if (max_manifest_bytes != 0) l.max_manifest_bytes = max_manifest_bytes;
-  return l;
-}
 
-aci::ProgressFn progress_of(appc_progress_cb cb, void *payload) {
-  if (cb == nullptr) return {};
-  return [cb, payload](const aci::Progress &p) {
-    appc_progress cp{APPC_PROGRESS_VERSION, p.bytes_in, p.bytes_out, p.entries,
-                     p.phase != nullptr ? p.phase : ""};
-    return cb(&cp, payload) == 0;
-  };
-}
 
 // An optional string field of an options struct: NULL is "not given", "" is refused.
 Result<std::string> opt_field(const char *type, const char *field, const char *value) {
@@ -164,11 +141,6 @@ Status give_image(appc_store_image **out, store::ImageRecord rec) {
   return {};
 }
 
-std::string default_root() {
-  const char *env = std::getenv("APPC_ROOT");
-  if (env != nullptr && *env != '\0') return env;
-  return kDefaultRoot;
-}
 
 } // namespace
 
