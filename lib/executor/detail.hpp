@@ -49,6 +49,14 @@ struct LaunchSpec {
   int lock_fd = -1;         // the pod lock (held): inherited by the supervisor
   int supervisor_fd = -1;   // O_PATH of the supervisor binary
   int cgroup_procs_fd = -1; // the pod cgroup's cgroup.procs, -1: none
+  // The gate (a pipe): the supervisor waits for one byte on gate_rd before it
+  // starts any app; launch() writes it once the pod's first process is in the
+  // pod's cgroup. The caller (the host side) moves that process into the
+  // cgroup while it sets up its mounts, so the cgroup attach (a write to
+  // cgroup.procs, which waits for an RCU grace period on many kernels) runs
+  // beside the setup instead of before it. -1: no gate. launch() closes
+  // gate_wr (it owns it); gate_rd stays the caller's.
+  int gate_rd = -1, gate_wr = -1;
   int devnull_fd = -1;      // detached: the supervisor's stdio
   std::vector<Op> ops;
   std::vector<std::string> supervisor_argv;

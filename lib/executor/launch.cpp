@@ -292,7 +292,9 @@ int run_op(const Op &op, int &cur, int &srcfd) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) < 0) fail(errfd, -3, errno);
+  // Without a gate the process joins its cgroup itself, before anything else.
+  if (spec.gate_rd < 0 && spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) < 0)
+    fail(errfd, -3, errno);
   if (spec.detach) {
     for (int fd = 0; fd < 3; ++fd)
       if (::dup2(spec.devnull_fd, fd) < 0) fail(errfd, -1, errno);
@@ -300,6 +302,7 @@ int run_op(const Op &op, int &cur, int &srcfd) {
   // Only stdio and the lock reach the supervisor.
   if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, -1, errno);
   if (::fcntl(spec.lock_fd, F_SETFD, 0) < 0) fail(errfd, -1, errno);
+  if (spec.gate_rd >= 0 && ::fcntl(spec.gate_rd, F_SETFD, 0) < 0) fail(errfd, -1, errno);
   // Nothing mounted here may propagate to the host.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) fail(errfd, -1, errno);
   int cur = -1, srcfd = -1;
@@ -326,6 +329,7 @@ std::string step_name(const LaunchSpec &spec, int op) {
 } // namespace
 
 Result<pid_t> launch(const LaunchSpec &spec) {
+  UniqueFd gate(spec.gate_wr);   // ours: closed on every way out
   std::vector<char *> argv;
   for (const auto &a : spec.supervisor_argv) argv.push_back(const_cast<char *>(a.c_str()));
   argv.push_back(nullptr);
@@ -334,6 +338,30 @@ Result<pid_t> launch(const LaunchSpec &spec) {
   if (::pipe2(p, O_CLOEXEC) < 0) return Error::from_errno(errno, "pipe");
   UniqueFd rd(p[0]), wr(p[1]);
   unsigned long flags = static_cast<unsigned long>(spec.clone_flags);
+
+  // Move the pod's first process into the pod's cgroup from here, while it
+  // sets up its mounts (see LaunchSpec::gate_rd).
+  int join_err = 0;
+  auto join = [&](pid_t pid) {
+    if (spec.gate_rd < 0 || spec.cgroup_procs_fd < 0 || pid <= 0) return;
+    char buf[16];
+    int n = 0;
+    char digits[16];
+    int d = 0;
+    unsigned v = static_cast<unsigned>(pid);
+    do {
+      digits[d++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v && d < 16);
+    while (d > 0) buf[n++] = digits[--d];
+    ssize_t w;
+    do w = ::write(spec.cgroup_procs_fd, buf, static_cast<size_t>(n));
+    while (w < 0 && errno == EINTR);
+    if (w != n) {
+      join_err = w < 0 ? errno : EIO;
+      ::kill(pid, SIGKILL);   // it waits at the gate: it never ran anything
+    }
+  };
 
   pid_t first = -1;
   if (spec.detach) {
@@ -356,6 +384,7 @@ Result<pid_t> launch(const LaunchSpec &spec) {
     if (first < 0) return Error::from_errno(errno, "clone (new pid, mount, uts, ipc, net namespaces)");
     if (first == 0) pod_init(spec, wr.get(), argv.data());
     wr.reset();
+    join(first);
   }
 
   Msg m{};
@@ -364,8 +393,23 @@ Result<pid_t> launch(const LaunchSpec &spec) {
     ssize_t r = ::read(rd.get(), &m, sizeof m);
     if (r < 0 && errno == EINTR) continue;
     if (r != static_cast<ssize_t>(sizeof m)) break;
-    if (m.kind == 1) first = m.pid;
-    else if (m.kind == 2) err = m;
+    if (m.kind == 1) {
+      first = m.pid;
+      join(first);
+    } else if (m.kind == 2) {
+      err = m;
+    }
+  }
+  if (!err && join_err) err = Msg{2, -3, join_err, 0};
+  if (gate) {
+    // Open the gate (or, on an error, close it unopened: the supervisor then
+    // exits without starting anything).
+    if (!err) {
+      ssize_t w;
+      do w = ::write(gate.get(), "g", 1);
+      while (w < 0 && errno == EINTR);
+    }
+    gate.reset();
   }
   if (err) {
     if (!spec.detach && first > 0) {

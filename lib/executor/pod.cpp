@@ -470,11 +470,11 @@ struct Executor::Impl {
                        const PodOptions &o, const std::map<std::string, store::TreeRecord> &trees,
                        store::Store &st) {
     APPC_TRY_VOID(mkdir_mode(dir, 0700));
-    APPC_TRY_VOID(write_file_atomic(dir + "/pod", spec::serialize(pm), 0644));
+    APPC_TRY_VOID(write_file_new(dir + "/pod", spec::serialize(pm), 0644));
     std::string hostname = o.hostname.empty() ? "appc-" + uuid : o.hostname;
-    APPC_TRY_VOID(write_file_atomic(dir + "/config", "net " + std::string(net_mode_name(o.net)) + "\nhostname " +
+    APPC_TRY_VOID(write_file_new(dir + "/config", "net " + std::string(net_mode_name(o.net)) + "\nhostname " +
                                                          hostname + "\ncreated " + std::to_string(now_ns()) + "\n"));
-    APPC_TRY_VOID(write_file_atomic(dir + "/state", "prepared\n"));
+    APPC_TRY_VOID(write_file_new(dir + "/state", "prepared\n"));
     for (const char *d : {"/apps", "/volumes", "/rootfs", "/shared", "/shared/status", "/shared/logs"})
       APPC_TRY_VOID(mkdir_mode(dir + d, 0755));
     for (const auto &ra : pm.apps) {
@@ -483,9 +483,9 @@ struct Executor::Impl {
       APPC_TRY_VOID(mkdir_mode(ad + "/upper", 0755));
       APPC_TRY_VOID(mkdir_mode(ad + "/work", 0755));
       const auto &tree = trees.at(ra.name);
-      APPC_TRY_VOID(write_file_atomic(ad + "/lower", tree.rootfs + "\n"));
+      APPC_TRY_VOID(write_file_new(ad + "/lower", tree.rootfs + "\n"));
       auto rec = APPC_TRY(st.get(ra.image.id));
-      APPC_TRY_VOID(write_file_atomic(ad + "/image", rec.manifest_json));
+      APPC_TRY_VOID(write_file_new(ad + "/image", rec.manifest_json));
     }
     std::vector<const spec::Volume *> vols;
     for (const auto &v : pm.volumes) vols.push_back(&v);
@@ -629,7 +629,7 @@ struct Executor::Impl {
     return out;
   }
 
-  static std::string plan_file(const std::vector<AppPlan> &apps, bool attached, int lock_fd) {
+  static std::string plan_file(const std::vector<AppPlan> &apps, bool attached, int lock_fd, int gate_fd) {
     std::string s;
     auto put = [&](const std::string &x) {
       s += x;
@@ -639,9 +639,10 @@ struct Executor::Impl {
       put(std::to_string(v.size()));
       for (const auto &x : v) put(x);
     };
-    put("appc-plan-1");
+    put("appc-plan-2");
     put(attached ? "1" : "0");
     put(std::to_string(lock_fd));
+    put(std::to_string(gate_fd));
     put(std::to_string(apps.size()));
     for (const auto &a : apps) {
       put(a.name);
@@ -776,7 +777,11 @@ struct Executor::Impl {
 
     UniqueFd sup(::open(supervisor.c_str(), O_PATH | O_CLOEXEC));
     if (!sup) return Error::from_errno(errno, "the pod supervisor " + supervisor + " (set APPC_SUPERVISOR)");
-    APPC_TRY_VOID(write_file_atomic(dir + "/shared/plan", plan_file(apps, !ro.detach, lock.get())));
+    // The gate: the supervisor starts no app before the pod is in its cgroup.
+    int gp[2];
+    if (::pipe2(gp, O_CLOEXEC) < 0) return Error::from_errno(errno, "pipe");
+    UniqueFd gate_rd(gp[0]), gate_wr(gp[1]);
+    APPC_TRY_VOID(write_file_replace(dir + "/shared/plan", plan_file(apps, !ro.detach, lock.get(), gate_rd.get())));
 
     LaunchSpec ls;
     ls.detach = ro.detach;
@@ -810,7 +815,7 @@ struct Executor::Impl {
     ops.push_back({Op::pivot, "", podroot, "", "", 0, 0, 0, false, "pivot_root into the pod root"});
 
     Cgroup cg = APPC_TRY(cgroup_create(uuid));
-    if (auto w = write_file_atomic(dir + "/cgroup", cg.path + "\n"); !w) {
+    if (auto w = write_file_replace(dir + "/cgroup", cg.path + "\n"); !w) {
       (void)cgroup_remove(cg.path);
       return std::move(w).error();
     }
@@ -821,17 +826,20 @@ struct Executor::Impl {
       return Error::from_errno(e, "open " + cg.path + "/cgroup.procs");
     }
     ls.cgroup_procs_fd = procs.get();
+    ls.gate_rd = gate_rd.get();
 
     int64_t started = now_ns();
-    APPC_TRY_VOID(write_file_atomic(dir + "/state", "running 0 0 " + std::to_string(started) + "\n"));
+    APPC_TRY_VOID(write_file_replace(dir + "/state", "running 0 0 " + std::to_string(started) + "\n"));
+    ls.gate_wr = gate_wr.release();   // launch() owns and closes it
     auto pid = launch(ls);
+    gate_rd.reset();
     if (!pid) {
-      (void)write_file_atomic(dir + "/state", "prepared\n");
+      (void)write_file_replace(dir + "/state", "prepared\n");
       (void)cgroup_remove(cg.path);
       return std::move(pid).error().wrap("pod " + uuid);
     }
     uint64_t st = proc_starttime(*pid);
-    APPC_TRY_VOID(write_file_atomic(dir + "/state", "running " + std::to_string(*pid) + " " + std::to_string(st) +
+    APPC_TRY_VOID(write_file_replace(dir + "/state", "running " + std::to_string(*pid) + " " + std::to_string(st) +
                                                         " " + std::to_string(started) + "\n"));
     lock.reset();   // the supervisor holds the lock now
 

@@ -198,7 +198,9 @@ bool write_all(int fd, const char *p, size_t n) {
 
 } // namespace
 
-Status write_file_atomic(const std::string &path, std::string_view data, unsigned mode) {
+namespace {
+
+Status write_via_temp(const std::string &path, std::string_view data, unsigned mode, bool durable) {
   auto [parent, base] = split_parent(path);
   std::string tmp = parent + "/." + base + ".tmp-XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
@@ -211,15 +213,41 @@ Status write_file_atomic(const std::string &path, std::string_view data, unsigne
   };
   if (!write_all(fd, data.data(), data.size())) return fail("write");
   if (::fchmod(fd, mode) < 0) return fail("chmod");
-  if (::fsync(fd) < 0) return fail("fsync");
+  if (durable && ::fsync(fd) < 0) return fail("fsync");
   guard.reset();
   if (::rename(tmp.c_str(), path.c_str()) < 0) {
     Error e = Error::from_errno(errno, "rename " + tmp + " to " + path);
     ::unlink(tmp.c_str());
     return e;
   }
-  UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());   // best effort: the rename is durable with the directory
+  if (durable) {
+    UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) ::fsync(dir.get());   // best effort: the rename is durable with the directory
+  }
+  return {};
+}
+
+} // namespace
+
+Status write_file_atomic(const std::string &path, std::string_view data, unsigned mode) {
+  return write_via_temp(path, data, mode, true);
+}
+
+Status write_file_replace(const std::string &path, std::string_view data, unsigned mode) {
+  return write_via_temp(path, data, mode, false);
+}
+
+Status write_file_new(const std::string &path, std::string_view data, unsigned mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 07777));
+  if (!fd) return Error::from_errno(errno, "create " + path);
+  if (!write_all(fd.get(), data.data(), data.size())) {
+    Error e = Error::from_errno(errno, "write " + path);
+    fd.reset();
+    ::unlink(path.c_str());
+    return e;
+  }
+  // open() applied the umask; the mode asked for is the mode wanted.
+  if (::fchmod(fd.get(), mode & 07777) < 0) return Error::from_errno(errno, "chmod " + path);
   return {};
 }
 

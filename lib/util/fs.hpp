@@ -55,6 +55,13 @@ Result<std::string> read_file(const std::string &path, size_t max_bytes);
 
 // Write `data` to `path` via a temporary file in the same directory, fsync, rename.
 Status write_file_atomic(const std::string &path, std::string_view data, unsigned mode = 0644);
+// The same without the fsyncs: readers see the old or the new content, never
+// a mix, but after a power loss the file may be empty or older. For state that
+// is re-derived after a reboot anyway (a pod's state, its plan).
+Status write_file_replace(const std::string &path, std::string_view data, unsigned mode = 0644);
+// Create `path` (it must not exist) and write `data`, without fsync: for files
+// in a staging directory that is renamed into place as a whole.
+Status write_file_new(const std::string &path, std::string_view data, unsigned mode = 0644);
 
 // Remove a tree below dirfd/name without following symlinks (used to clean up
 // half-done work). Best effort: returns the first error.

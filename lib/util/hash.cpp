@@ -1,6 +1,13 @@
 #include "util/hash.hpp"
 
+// The one-shot digest of short inputs uses the low-level SHA-512 functions:
+// the first EVP call of a process initialises OpenSSL (configuration,
+// providers, every cipher), which costs about a millisecond, and `appc run`
+// needs a digest only for a tree key. Deprecated in OpenSSL 3, not removed;
+// the same assembly as EVP's.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <new>
 
@@ -52,9 +59,18 @@ std::string Sha512::hex_digest() {
 }
 
 std::string sha512_hex(const void *data, size_t len) {
-  Sha512 h;
-  h.update(data, len);
-  return h.hex_digest();
+  SHA512_CTX c;
+  unsigned char md[SHA512_DIGEST_LENGTH];
+  SHA512_Init(&c);
+  SHA512_Update(&c, data, len);
+  SHA512_Final(md, &c);
+  static const char hexd[] = "0123456789abcdef";
+  std::string out(2 * sizeof md, '0');
+  for (size_t i = 0; i < sizeof md; ++i) {
+    out[2 * i] = hexd[md[i] >> 4];
+    out[2 * i + 1] = hexd[md[i] & 15];
+  }
+  return out;
 }
 
 } // namespace appc

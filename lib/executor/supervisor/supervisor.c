@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PLAN_MAGIC "appc-plan-1"
+#define PLAN_MAGIC "appc-plan-2"
 #define LINE_MAX_BYTES 8192
 
 enum { ST_WAITING, ST_PRE, ST_MAIN, ST_POST, ST_DONE };
@@ -76,6 +76,7 @@ struct app {
 static struct app *apps;
 static size_t napps;
 static int attached;
+static int gate_fd = -1;
 static int stopping;
 
 /* ---- small helpers (no stdio streams) ---- */
@@ -144,6 +145,14 @@ static unsigned long next_num(void) {
   return v;
 }
 
+static long next_num_signed(void) {
+  char *s = next_str(), *e = NULL;
+  errno = 0;
+  long v = strtol(s, &e, 10);
+  if (errno || *s == '\0' || *e != '\0') fatal("plan: \"%s\" is not a number", s);
+  return v;
+}
+
 static char **next_vec(void) {
   unsigned long n = next_num();
   if (n > 65536) fatal("plan: list too long");
@@ -161,7 +170,9 @@ static void next_handler(struct handler *h) {
 }
 
 /* Grammar (every item a NUL-terminated string):
- *   "appc-plan-1" ATTACHED(0|1) LOCKFD NAPPS APP*
+ *   "appc-plan-2" ATTACHED(0|1) LOCKFD GATEFD NAPPS APP*
+ * GATEFD (-1: none): one byte arrives there once the pod is in its cgroup;
+ * no app starts before it (EOF instead: the pod could not join it). 
  *   APP := NAME ROOT CWD UID GID NGROUPS GID* PATH ARGC ARG* ENVC ENV*
  *          PRE_PATH PRE_ARGC PRE_ARG* POST_PATH POST_ARGC POST_ARG*
  * An empty handler path means no handler. */
@@ -187,6 +198,8 @@ static void read_plan(const char *file) {
   int lock_fd = (int)next_num();
   /* The pod lock stays held by this process only: apps must not inherit it. */
   if (fcntl(lock_fd, F_SETFD, FD_CLOEXEC) < 0) fatal("lock fd %d: %s", lock_fd, strerror(errno));
+  gate_fd = (int)(long)next_num_signed();
+  if (gate_fd >= 0 && fcntl(gate_fd, F_SETFD, FD_CLOEXEC) < 0) fatal("gate fd %d: %s", gate_fd, strerror(errno));
   napps = next_num();
   if (napps == 0 || napps > 1024) fatal("plan: bad app count");
   apps = calloc(napps, sizeof *apps);
@@ -465,6 +478,16 @@ int main(int argc, char **argv) {
   if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) fatal("sigprocmask: %s", strerror(errno));
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) fatal("signalfd: %s", strerror(errno));
+
+  if (gate_fd >= 0) {
+    char g;
+    ssize_t r;
+    do r = read(gate_fd, &g, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1) fatal("the pod could not join its cgroup: no app was started");
+    close(gate_fd);
+    gate_fd = -1;
+  }
 
   start_more();
 
