@@ -134,17 +134,19 @@ bool write_all(int fd, const char *p, size_t n) {
   return true;
 }
 
-// Everything the master has now (the pod's output), to our stdout; false on
+// What the master has now (the pod's output; at most `max_reads` reads, so
+// that a chatty command does not starve our input), to our stdout; false on
 // EIO (every slave side closed) or EOF.
-bool drain_master(int master) {
+bool drain_master(int master, int max_reads = 1 << 30) {
   char buf[8192];
-  for (;;) {
+  for (int i = 0; i < max_reads; ++i) {
     ssize_t r = ::read(master, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && errno == EAGAIN) return true;
     if (r <= 0) return false;
     (void)write_all(1, buf, static_cast<size_t>(r));
   }
+  return true;
 }
 
 int exit_status(int ws) { return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws); }
@@ -255,7 +257,7 @@ Result<int> relay_tty(UniqueFd master_fd, pid_t child) {
           if (w > 0) pending.erase(0, static_cast<size_t>(w));
         }
         if (i_master >= 0 && (fds[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
-          master_open = drain_master(master);
+          master_open = drain_master(master, 16);
         if (i_pid >= 0 && (fds[i_pid].revents & POLLIN)) child_exited = true;
       }
       if (!pidfd) {

@@ -483,6 +483,26 @@ def tty_tests(uuid):
     finally:
         t.close()
 
+    # SIGTERM to appc while relaying: the terminal is restored, appc dies of the signal, and the
+    # command, its terminal hung up, gets SIGHUP.
+    t = PtyEnter([uuid, "/bin/sh", "-c", "echo ready; exec sleep 999"])
+    try:
+        check(t.read_until(b"ready"), f"the command started: {t.text()!r}")
+        os.kill(t.pid, signal.SIGTERM)
+        rc = t.wait()
+        check(rc == -signal.SIGTERM, f"appc died of SIGTERM: {rc}")
+        check(termios.tcgetattr(t.slave) == t.saved, "the terminal is restored after SIGTERM")
+        left = None
+        for _ in range(100):
+            r = run("enter", uuid, "/bin/sh", "-c", "ps -o args | grep -c '^sleep 999$'")
+            left = out(r).strip()
+            if left == "0":
+                break
+            time.sleep(0.1)
+        check(left == "0", f"the command got SIGHUP when its terminal was hung up: {left!r} left")
+    finally:
+        t.close()
+
     # --no-tty on a terminal: the caller's terminal as it is (not a pty of the pod's).
     t = PtyEnter([uuid, "--no-tty", "/bin/sh", "-c", "test -e /dev/pts/0 && echo pod-pty || echo no-pod-pty"])
     try:
