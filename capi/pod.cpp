@@ -629,6 +629,41 @@ int appc_pod_enter(appc_executor *exec, const char *uuid, const char *app, const
   });
 }
 
+int appc_pod_enter_options_init(appc_pod_enter_options *opts, unsigned int version) {
+  return APPC_GUARD({
+    APPC_ARG(opts);
+    APPC_TRY_VOID(check_version("appc_pod_enter_options", version, APPC_POD_ENTER_OPTIONS_VERSION));
+    *opts = appc_pod_enter_options{version, nullptr, APPC_ENTER_TTY_AUTO};
+    return {};
+  });
+}
+
+int appc_pod_enter_ext(appc_executor *exec, const char *uuid, const char *const *argv, size_t argc,
+                       const appc_pod_enter_options *opts, int *status) {
+  return APPC_GUARD({
+    std::string u = APPC_TRY(pod_uuid(exec, uuid));
+    ex::EnterOptions eo;
+    if (opts != nullptr) {
+      APPC_TRY_VOID(check_version("appc_pod_enter_options", opts->version, APPC_POD_ENTER_OPTIONS_VERSION));
+      if (opts->app != nullptr) eo.app = APPC_TRY(text_arg("appc_pod_enter_ext", "app", opts->app));
+      switch (raw_enum(opts->tty)) {
+      case APPC_ENTER_TTY_AUTO: eo.tty = ex::EnterTty::auto_; break;
+      case APPC_ENTER_TTY_ALWAYS: eo.tty = ex::EnterTty::always; break;
+      case APPC_ENTER_TTY_NEVER: eo.tty = ex::EnterTty::never; break;
+      default:
+        return Error::make(Code::invalid,
+                           "appc_pod_enter_options: tty " + std::to_string(raw_enum(opts->tty)) +
+                               " is not an appc_enter_tty (0 auto, 1 always, 2 never)",
+                           "tty");
+      }
+    }
+    eo.argv = APPC_TRY(copy_argv(argv, argc));
+    int st = APPC_TRY(exec->impl->enter(u, eo));
+    if (status != nullptr) *status = st;
+    return {};
+  });
+}
+
 int appc_pod_log_options_init(appc_pod_log_options *opts, unsigned int version) {
   return APPC_GUARD({
     APPC_ARG(opts);

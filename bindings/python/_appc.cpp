@@ -1340,15 +1340,17 @@ public:
     return out;
   }
 
-  int enter(const py::str &uuid_in, const std::optional<py::str> &app_in, const py::sequence &argv_in) {
+  int enter(const py::str &uuid_in, const std::optional<py::str> &app_in, const py::sequence &argv_in,
+            std::optional<bool> tty) {
     std::string uuid = from_py(uuid_in, "uuid");
     std::optional<std::string> app;
     if (app_in) app = from_py(*app_in, "app");
     Argv argv(str_list(argv_in, "argv"));
+    appc_pod_enter_options eo = APPC_POD_ENTER_OPTIONS_INIT;
+    eo.app = app ? app->c_str() : nullptr;
+    eo.tty = !tty ? APPC_ENTER_TTY_AUTO : *tty ? APPC_ENTER_TTY_ALWAYS : APPC_ENTER_TTY_NEVER;
     int status = -1;
-    call([&](appc_executor *e) {
-      return appc_pod_enter(e, uuid.c_str(), app ? app->c_str() : nullptr, argv.data(), argv.size(), &status);
-    });
+    call([&](appc_executor *e) { return appc_pod_enter_ext(e, uuid.c_str(), argv.data(), argv.size(), &eo, &status); });
     return status;
   }
 
@@ -1403,7 +1405,8 @@ void register_pods(py::module_ &mod) {
       .def("gc", &ExecutorHandle::gc, py::arg("exited_grace_s"), py::arg("prepared_grace_s"),
            "appc_pod_gc(): [uuid]")
       .def("enter", &ExecutorHandle::enter, py::arg("uuid"), py::arg("app").none(true), py::arg("argv"),
-           "appc_pod_enter(): the command's status")
+           py::arg("tty").none(true) = py::none(),
+           "appc_pod_enter_ext(): the command's status; tty None: auto, True: always, False: never")
       .def("logs", &ExecutorHandle::logs, py::arg("uuid"), py::arg("app").none(true), py::arg("stdout"),
            py::arg("stderr"), py::arg("follow"), py::arg("callback"),
            "appc_pod_logs(): callback(app, stream, timestamp, time_ns, line); False stops");

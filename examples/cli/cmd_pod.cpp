@@ -597,6 +597,7 @@ int gc_cmd(const Globals &g, const Args &args) {
 int enter_cmd(const Globals &g, const Args &args) {
   std::string uuid, app;
   std::vector<std::string> cmd;
+  appc_enter_tty tty = APPC_ENTER_TTY_AUTO;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &a = args[i];
     std::string v;
@@ -611,6 +612,10 @@ int enter_cmd(const Globals &g, const Args &args) {
     } else if (flag_value(args, i, "--app", v, missing)) {
       if (missing || v.empty()) return usage_error("enter: --app needs an app name");
       app = v;
+    } else if (a == "--tty" || a == "-t") {
+      tty = APPC_ENTER_TTY_ALWAYS;
+    } else if (a == "--no-tty" || a == "-T") {
+      tty = APPC_ENTER_TTY_NEVER;
     } else if (is_flag(a)) {
       return usage_error("enter: unknown flag '" + a + "' (put the command after --)");
     } else if (uuid.empty()) {
@@ -625,9 +630,11 @@ int enter_cmd(const Globals &g, const Args &args) {
   if (!open_exec(g, e, rc)) return rc;
   std::vector<const char *> argv;
   for (const auto &s : cmd) argv.push_back(s.c_str());
+  appc_pod_enter_options eo = APPC_POD_ENTER_OPTIONS_INIT;
+  eo.app = app.empty() ? nullptr : app.c_str();
+  eo.tty = tty;
   int status = 0;
-  if (appc_pod_enter(e.p, uuid.c_str(), app.empty() ? nullptr : app.c_str(), argv.data(), argv.size(), &status) !=
-      APPC_OK)
+  if (appc_pod_enter_ext(e.p, uuid.c_str(), argv.data(), argv.size(), &eo, &status) != APPC_OK)
     return fail_last_error(g, "enter");
   return status;
 }
@@ -753,10 +760,13 @@ void gc_help() {
               "never run, older than --prepared-grace (default 24h). Prints the removed UUIDs.\n");
 }
 void enter_help() {
-  std::printf("usage: appc enter UUID [--app NAME] [CMD [ARG...]]\n"
-              "       appc enter UUID [--app NAME] -- CMD [ARG...]\n\n"
+  std::printf("usage: appc enter UUID [--app NAME] [--tty|--no-tty] [CMD [ARG...]]\n"
+              "       appc enter UUID [--app NAME] [--tty|--no-tty] -- CMD [ARG...]\n\n"
               "Run CMD (default /bin/sh) in a running pod, chrooted into the app's rootfs with its\n"
-              "environment; exit with the command's status. --app is needed for a pod of several apps.\n");
+              "environment; exit with the command's status. --app is needed for a pod of several apps.\n"
+              "When stdin and stdout are terminals, CMD gets a terminal of the pod's (its controlling\n"
+              "terminal: job control works); ours is in raw mode meanwhile and the window size follows.\n"
+              "-t, --tty: a terminal even without one here. -T, --no-tty: never (plain stdio).\n");
 }
 void logs_help() {
   std::printf("usage: appc logs UUID [--app NAME] [--follow] [--timestamps] [--stdout|--stderr]\n\n"

@@ -2149,7 +2149,8 @@ APPC_EXTERN void appc_pod_gc_result_free(appc_pod_gc_result *r);
 
 /**
  * Run a command in a running pod: its namespaces and cgroup, chrooted into an app's rootfs, with
- * the app's environment, as root. Stdio is the caller's (a tty when the caller has one).
+ * the app's environment, as root. As appc_pod_enter_ext() with APPC_ENTER_TTY_AUTO: a terminal of
+ * the pod's when the caller's stdin and stdout are terminals, else the caller's stdio.
  * @param app   the app's name; NULL: the pod's only app (APPC_EINVALID when there are several).
  * @param argv, argc  the command; argc 0: /bin/sh. A bare name is searched in the app's PATH.
  * @param[out] status  the command's exit status (128+S when killed by signal S); may be NULL.
@@ -2159,6 +2160,49 @@ APPC_EXTERN void appc_pod_gc_result_free(appc_pod_gc_result *r);
  */
 APPC_EXTERN int appc_pod_enter(appc_executor *exec, const char *uuid, const char *app, const char *const *argv,
                                size_t argc, int *status);
+
+/** Whether appc_pod_enter_ext() gives the command a terminal. Stable values. */
+typedef enum appc_enter_tty {
+  /** a terminal when the caller's stdin and stdout are both terminals */
+  APPC_ENTER_TTY_AUTO = 0,
+  /** always a terminal (the caller's stdio is relayed through it) */
+  APPC_ENTER_TTY_ALWAYS = 1,
+  /** never: the command's stdio is the caller's (pipes stay pipes) */
+  APPC_ENTER_TTY_NEVER = 2
+} appc_enter_tty;
+
+/** Options of appc_pod_enter_ext(). */
+typedef struct appc_pod_enter_options {
+  unsigned int version;   /**< APPC_POD_ENTER_OPTIONS_VERSION */
+  const char *app;        /**< the app's name; NULL: the pod's only app */
+  appc_enter_tty tty;     /**< a terminal for the command (default APPC_ENTER_TTY_AUTO) */
+} appc_pod_enter_options;
+
+#define APPC_POD_ENTER_OPTIONS_VERSION 1
+#define APPC_POD_ENTER_OPTIONS_INIT { APPC_POD_ENTER_OPTIONS_VERSION, NULL, APPC_ENTER_TTY_AUTO }
+
+/**
+ * Fill `opts` with the defaults for structure version `version` (the only app, APPC_ENTER_TTY_AUTO).
+ * @return APPC_OK; APPC_EINVALID when `opts` is NULL or `version` is 0 or unknown.
+ * Thread-safety: write (on `opts`).
+ */
+APPC_EXTERN int appc_pod_enter_options_init(appc_pod_enter_options *opts, unsigned int version);
+
+/**
+ * appc_pod_enter() with options. With a terminal, the command gets a new pseudo-terminal of the
+ * app's own /dev/pts as its stdio and controlling terminal (a session of its own: job control
+ * works); the caller's terminal (its stdin, when a terminal) is put in raw mode while the bytes
+ * are relayed both ways, the window size follows the caller's (SIGWINCH), and the caller's
+ * terminal is restored on every way out. SIGWINCH, and SIGHUP, SIGINT, SIGQUIT and SIGTERM when
+ * their disposition is SIG_DFL, are caught during the call (one such call at a time per process);
+ * a terminating one restores the terminal, hangs up the command's terminal and then kills the
+ * caller as it would have.
+ * @param opts  enter options or NULL for defaults.
+ * @return as appc_pod_enter(); APPC_EINVALID for an unknown `tty` value.
+ * Thread-safety: any.
+ */
+APPC_EXTERN int appc_pod_enter_ext(appc_executor *exec, const char *uuid, const char *const *argv, size_t argc,
+                                   const appc_pod_enter_options *opts, int *status);
 
 /** Which output of an app a log line came from. Stable values. */
 typedef enum appc_log_stream {

@@ -29,7 +29,8 @@ struct Op {
     symlink,      // symlinkat(src, current, dst)
     ro,           // make the mount at the current fd read-only (flags & 1: recursively)
     ro_path,      // make the mount at dst read-only (not its submounts)
-    hosts,        // create src/etc/hosts with `data` unless it exists (spec 90)
+    hosts,        // create src/etc/<dst> (default "hosts") with `data` unless it exists
+                  // (spec 90; dst "resolv.conf": the host's, with host networking)
     hostname,     // sethostname(dst)
     lo_up,        // bring up loopback
     pivot,        // pivot_root into dst
@@ -97,6 +98,25 @@ std::vector<pid_t> cgroup_pids(const std::string &dir);
 void cgroup_kill(const std::string &dir);
 // Kill what is left and remove the directory.
 Status cgroup_remove(const std::string &dir);
+
+// ---- tty.cpp: enter with a terminal. ----
+
+// Does enter give the command a terminal (EnterTty::auto_: our stdin and
+// stdout are terminals)?
+bool enter_wants_tty(EnterTty mode);
+struct PodPty {
+  UniqueFd master;          // non-blocking, close-on-exec
+  UniqueFd slave;           // close-on-exec; the command's stdio and controlling terminal
+};
+// A new pseudo-terminal of the devpts instance mounted at the app's /dev/pts
+// (`app_root`: the app's rootfs as seen from here, /proc/<pid>/root/...),
+// with the caller's terminal settings and window size.
+Result<PodPty> open_pod_pty(const std::string &app_root);
+// Relay between our stdio and the pty's master until `child` (our child,
+// which holds the slave) has exited: our terminal in raw mode, the window
+// size following ours; our terminal restored on every way out. Returns the
+// child's status (128+S when killed by signal S).
+Result<int> relay_tty(UniqueFd master, pid_t child);
 
 // ---- misc ----
 int64_t now_ns();

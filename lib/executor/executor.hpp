@@ -141,9 +141,22 @@ struct GcResult {
   std::vector<std::string> removed;    // UUIDs
 };
 
+// Whether enter gives the command a terminal of its own.
+enum class EnterTty {
+  auto_,    // when the caller's stdin and stdout are both terminals
+  always,   // a terminal even without one on the caller's side (stdio relayed through it)
+  never,    // the caller's stdio as it is (pipes stay pipes)
+};
+
 struct EnterOptions {
   std::string app;                     // "" = the pod's only app (an error when there are several)
   std::vector<std::string> argv;       // empty = {"/bin/sh"}; a bare name is searched in the app's PATH
+  // With a terminal: a pseudo-terminal of the app's own /dev/pts is the
+  // command's stdio and controlling terminal (it leads a session of its own,
+  // so job control works); the caller's terminal is put in raw mode, bytes are
+  // relayed both ways, the window size follows the caller's (SIGWINCH), and the
+  // caller's terminal is restored on every way out.
+  EnterTty tty = EnterTty::auto_;
 };
 
 enum class LogStream { stdout_, stderr_ };
@@ -217,8 +230,8 @@ public:
 
   // Run a command in a running pod: its namespaces and cgroup, chrooted into
   // the app's rootfs, with the app's environment, as root. Stdio is the
-  // caller's (a tty when the caller has one). Returns the command's status
-  // (128+S when killed by signal S).
+  // caller's, or a terminal of the pod's (EnterOptions::tty). Returns the
+  // command's status (128+S when killed by signal S).
   Result<int> enter(const std::string &uuid, const EnterOptions &opts = {});
 
   // The pod's logs (spec 85).

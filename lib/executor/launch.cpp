@@ -163,8 +163,12 @@ int lo_up() {
   return r;
 }
 
-int write_hosts(const char *root, const std::string &content) {
-  int fd = resolve_in_root(root, "etc/hosts", false, false);
+// Create <root>/etc/<name> holding `content` unless the image has one (spec 90
+// for /etc/hosts; the same rule for /etc/resolv.conf with host networking).
+int write_etc_file(const char *root, const char *name, const std::string &content) {
+  char rel[256] = "etc/";
+  std::strncat(rel, name, sizeof rel - 5);
+  int fd = resolve_in_root(root, rel, false, false);
   if (fd >= 0) {                       // present: never modified (spec 90)
     ::close(fd);
     return 0;
@@ -179,7 +183,7 @@ int write_hosts(const char *root, const std::string &content) {
   int dir = ::open(fd_path(buf, sizeof buf, etc, nullptr), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   ::close(etc);
   if (dir < 0) return -1;
-  int f = ::openat(dir, "hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int f = ::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   int e = errno;
   ::close(dir);
   if (f < 0) {
@@ -272,7 +276,7 @@ int run_op(const Op &op, int &cur, int &srcfd) {
   case Op::ro_path:
     return ::mount(nullptr, op.dst.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
   case Op::hosts:
-    return write_hosts(op.src.c_str(), op.data);
+    return write_etc_file(op.src.c_str(), op.dst.empty() ? "hosts" : op.dst.c_str(), op.data);
   case Op::hostname:
     return ::sethostname(op.dst.c_str(), op.dst.size());
   case Op::lo_up:

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -296,6 +297,12 @@ struct Executor::Impl {
     // Only ever a directory named after this pod in an appc/ parent.
     if (p.size() < uuid.size() + 6 || p.compare(p.size() - uuid.size() - 6, std::string::npos, "/appc/" + uuid) != 0)
       return {};
+    // The path is the one the starting process saw. Another mount namespace
+    // may see the same cgroup2 hierarchy elsewhere (/sys/fs/cgroup in one,
+    // /sys/fs/cgroup/unified in the other): then this one's hierarchy has it.
+    if (!exists(p))
+      if (auto base = cgroup_base(); base)
+        if (std::string here = cgroup_dir_for(*base, uuid); exists(here)) return here;
     return p;
   }
 
@@ -668,7 +675,8 @@ struct Executor::Impl {
   // The mounts of one app, in the pod's mount namespace (docs/executor.md).
   // console: the caller's terminal when attached to one, else "" (a null device).
   static Status app_ops(std::vector<Op> &ops, const std::string &dir, const std::string &podroot, const AppPlan &a,
-                        const spec::PodManifest &pm, const std::string &hosts, const std::string &console) {
+                        const spec::PodManifest &pm, const std::string &hosts, const std::string &console,
+                        const std::optional<std::string> &resolv_conf) {
     const std::string an = "app " + a.name;
     std::string approot = podroot + "/apps/" + a.name + "/rootfs";
     std::string ad = dir + "/apps/" + a.name;
@@ -716,6 +724,10 @@ struct Executor::Impl {
     // /etc/hosts unless the image has one (spec 90); before the volumes, so
     // that it is written into the app's upper dir, never into a volume.
     add({Op::hosts, approot, "", "", hosts, 0, 0, 0, false, "writing /etc/hosts in " + an});
+    // With host networking, the host's /etc/resolv.conf unless the image has
+    // one (docs/decisions.md): names resolve in the pod as on the host.
+    if (resolv_conf)
+      add({Op::hosts, approot, "resolv.conf", "", *resolv_conf, 0, 0, 0, false, "writing /etc/resolv.conf in " + an});
     // Volumes (spec 82, 83), parents before children.
     std::vector<const spec::Mount *> mounts;
     for (const auto &m : a.rt->mounts) mounts.push_back(&m);
@@ -809,7 +821,10 @@ struct Executor::Impl {
       char tty[256];
       if (::ttyname_r(0, tty, sizeof tty) == 0) console = tty;
     }
-    for (const auto &a : apps) APPC_TRY_VOID(app_ops(ops, dir, podroot, a, pm, hosts, console));
+    std::optional<std::string> resolv_conf;   // host networking: the host's, copied at start
+    if (host_net)
+      if (auto r = read_file("/etc/resolv.conf", 1u << 20); r) resolv_conf = std::move(r).value();
+    for (const auto &a : apps) APPC_TRY_VOID(app_ops(ops, dir, podroot, a, pm, hosts, console, resolv_conf));
     ops.push_back({Op::hostname, "", hostname, "", "", 0, 0, 0, false, "setting the hostname " + hostname});
     if (!host_net) ops.push_back({Op::lo_up, "", "", "", "", 0, 0, 0, false, "bringing up loopback"});
     ops.push_back({Op::pivot, "", podroot, "", "", 0, 0, 0, false, "pivot_root into the pod root"});
@@ -1036,11 +1051,16 @@ struct Executor::Impl {
     UniqueFd procs;
     if (std::string cg = pod_cgroup(uuid); !cg.empty())
       procs.reset(::open((cg + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    // A terminal: a pty of the app's own /dev/pts, the command's controlling terminal.
+    std::optional<PodPty> pty;
+    if (enter_wants_tty(eo.tty)) pty = APPC_TRY(open_pod_pty(live_root));
+    int master = pty ? pty->master.get() : -1, slave = pty ? pty->slave.get() : -1;
 
     pid_t child = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
     if (child < 0) return Error::from_errno(errno, "fork");
     if (child == 0) {
       // Only system calls from here on.
+      if (master >= 0) ::close(master);   // our parent's alone: closing it hangs up the pod's side
       if (procs && ::write(procs.get(), "0", 1) < 0) ::_exit(125);
       for (auto &fd : ns)
         if (::setns(fd.get(), 0) < 0) ::_exit(125);
@@ -1048,13 +1068,24 @@ struct Executor::Impl {
       if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) ::_exit(125);
       pid_t gc = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
       if (gc == 0) {
+        if (slave >= 0) {
+          // A session of its own with the pty as controlling terminal: job control works.
+          if (::setsid() < 0 || ::ioctl(slave, TIOCSCTTY, 0) < 0) ::_exit(125);
+          for (int fd = 0; fd < 3; ++fd)
+            if (::dup2(slave, fd) < 0) ::_exit(125);
+        }
         ::execve(exe.c_str(), cargv.data(), cenv.data());
         ::_exit(errno == ENOENT ? 127 : 126);
       }
       if (gc < 0) ::_exit(125);
+      if (slave >= 0) ::close(slave);
       int ws = 0;
       while (::waitpid(gc, &ws, 0) < 0 && errno == EINTR) {}
       ::_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+    }
+    if (pty) {
+      pty->slave.reset();
+      return relay_tty(std::move(pty->master), child);
     }
     int ws = 0;
     while (::waitpid(child, &ws, 0) < 0 && errno == EINTR) {}

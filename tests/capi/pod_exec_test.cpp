@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -181,6 +182,12 @@ TEST_CASE("pod options: builder errors are specific") {
   appc_executor_options eo;
   APPC_OK_OR_FAIL(appc_executor_options_init(&eo, 1));
   CHECK(eo.supervisor == nullptr);
+  appc_pod_enter_options en;
+  CHECK(appc_pod_enter_options_init(&en, 0) == APPC_EINVALID);
+  CHECK(appc_pod_enter_options_init(&en, APPC_POD_ENTER_OPTIONS_VERSION + 1) == APPC_EINVALID);
+  CHECK(appc_pod_enter_options_init(nullptr, 1) == APPC_EINVALID);
+  APPC_OK_OR_FAIL(appc_pod_enter_options_init(&en, APPC_POD_ENTER_OPTIONS_VERSION));
+  CHECK((en.app == nullptr && en.tty == APPC_ENTER_TTY_AUTO));
 }
 
 TEST_CASE("pod options: --volume flags parse into volumes") {
@@ -358,6 +365,46 @@ TEST_CASE("pod: prepare, run detached, wait, enter, list, stop, gc") {
   APPC_OK_OR_FAIL(appc_pod_enter(e, uuid.b.ptr, nullptr, argv, 3, &status));
   CHECK(status == 42);
   CHECK(appc_pod_enter(e, uuid.b.ptr, "nosuchapp", argv, 3, &status) == APPC_ENOTFOUND);
+  {
+    // With options: a terminal forced (stdin /dev/null, stdout a file: none on our side); the
+    // command's own pty of the pod; its output relayed with the pty's \r\n.
+    std::string captured = world().root + "/enter-captured";
+    int saved_in = ::dup(0), saved_out = ::dup(1);
+    int devnull = ::open("/dev/null", O_RDONLY), f = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE((devnull >= 0 && f >= 0));
+    ::dup2(devnull, 0);
+    ::dup2(f, 1);
+    const char *tty_argv[] = {"sh", "-c", "tty; exit 8"};
+    appc_pod_enter_options en = APPC_POD_ENTER_OPTIONS_INIT;
+    en.tty = APPC_ENTER_TTY_ALWAYS;
+    int tty_status = -1;
+    int rc = appc_pod_enter_ext(e, uuid.b.ptr, tty_argv, 3, &en, &tty_status);
+    en.tty = APPC_ENTER_TTY_NEVER;
+    const char *plain_argv[] = {"sh", "-c", "test -t 1 || echo plain"};
+    int plain_rc = appc_pod_enter_ext(e, uuid.b.ptr, plain_argv, 3, &en, nullptr);
+    ::dup2(saved_in, 0);
+    ::dup2(saved_out, 1);
+    for (int fd : {saved_in, saved_out, devnull, f}) ::close(fd);
+    CHECK(rc == APPC_OK);
+    CHECK(tty_status == 8);
+    CHECK(plain_rc == APPC_OK);
+    char buf[256] = {0};
+    int rf = ::open(captured.c_str(), O_RDONLY);
+    ssize_t n = ::read(rf, buf, sizeof buf - 1);
+    ::close(rf);
+    CHECK(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0) == "/dev/pts/0\r\nplain\n");
+    en.app = "nosuchapp";
+    CHECK(appc_pod_enter_ext(e, uuid.b.ptr, argv, 3, &en, &status) == APPC_ENOTFOUND);
+    en.app = nullptr;
+    std::memset(&en.tty, 0xff, sizeof en.tty);   // not an appc_enter_tty
+    CHECK(appc_pod_enter_ext(e, uuid.b.ptr, argv, 3, &en, &status) == APPC_EINVALID);
+    CHECK(std::string(appc_error_last()->message).find("tty") != std::string::npos);
+    en = APPC_POD_ENTER_OPTIONS_INIT;
+    en.version = 2;
+    CHECK(appc_pod_enter_ext(e, uuid.b.ptr, argv, 3, &en, &status) == APPC_EINVALID);
+    APPC_OK_OR_FAIL(appc_pod_enter_ext(e, uuid.b.ptr, argv, 3, nullptr, &status));   // NULL: defaults
+    CHECK(status == 42);
+  }
 
   appc_pod_list *l = nullptr;
   APPC_OK_OR_FAIL(appc_pod_list_get(&l, e));

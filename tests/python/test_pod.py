@@ -5,9 +5,14 @@ $APPC_SUPERVISOR, else the build tree's. The scratch root lives under /dev/shm;
 every pod is stopped and removed, and the root deleted, even when a test fails.
 """
 
+import fcntl
 import json
 import os
 import pathlib
+import re
+import select
+import struct
+import termios
 import shutil
 import subprocess
 import tempfile
@@ -188,6 +193,44 @@ def test_enter(ex, capfd):
         with pytest.raises(appc.Error) as e:
             pod.enter(["true"])
         assert e.value.code == -12
+
+
+def test_enter_tty(ex, capfd):
+    with ex.run(BB, detach=True, exec_=["/bin/sleep", "1000"]) as pod:
+        # tty=True without a terminal here (pytest captures fd 1): the command gets one anyway.
+        assert pod.enter(["/bin/sh", "-c", "tty; exit 4"], tty=True) == 4
+        assert re.fullmatch(r"/dev/pts/\d+\r\n", capfd.readouterr().out)
+        assert pod.enter(["/bin/sh", "-c", "test -t 1 || echo plain"], tty=False) == 0
+        assert capfd.readouterr().out == "plain\n"
+        with pytest.raises(TypeError):
+            pod.enter(["true"], tty="yes")
+        # tty=None (auto) in a process whose stdio is a terminal (a pseudo-terminal of ours,
+        # 25 x 77): the pod's own pty, with that window size.
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 77, 0, 0))
+        saved = termios.tcgetattr(slave)
+
+        def ctty():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        code = ("import appc, sys; p = appc.Executor(sys.argv[2]).pod(sys.argv[1]); "
+                "sys.exit(p.enter(['/bin/sh', '-c', 'tty; stty size; exit 3']))")
+        proc = subprocess.Popen(["/usr/bin/python3", "-c", code, pod.uuid, pod.executor.root],
+                                stdin=slave, stdout=slave, stderr=slave, preexec_fn=ctty)
+        output = b""
+        while True:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                output += os.read(master, 4096)
+            elif proc.poll() is not None:
+                break
+        text = output.decode().replace("\r\n", "\n")
+        assert proc.returncode == 3, text
+        assert re.search(r"^/dev/pts/\d+\n25 77\n", text, re.M), text
+        assert termios.tcgetattr(slave) == saved   # restored
+        os.close(master)
+        os.close(slave)
 
 
 def test_multi_app_pod(ex):

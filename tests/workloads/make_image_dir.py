@@ -26,7 +26,8 @@ import sys
 
 BUSYBOX_APPLETS = ("sh", "ash", "true", "false", "sleep", "cat", "echo", "ls", "id", "env", "pwd", "mkdir",
                    "touch", "rm", "printf", "test", "[", "grep", "wc", "head", "tail", "ps", "kill", "hostname",
-                   "mount", "stat", "readlink", "seq", "yes", "date", "whoami", "chmod", "uname", "dd", "sync")
+                   "mount", "stat", "readlink", "seq", "yes", "date", "whoami", "chmod", "uname", "dd", "sync",
+                   "tty", "stty", "setsid")
 
 
 def ldd_closure(path):

@@ -383,12 +383,21 @@ class Pod:
         """Remove the pod (not while it runs)."""
         self.executor._h.rm(self.uuid)
 
-    def enter(self, argv: Optional[Sequence[str]] = None, app: Optional[str] = None) -> int:
+    def enter(self, argv: Optional[Sequence[str]] = None, app: Optional[str] = None, *,
+              tty: Optional[bool] = None) -> int:
         """Run `argv` (default /bin/sh) in the running pod, chrooted into `app` (default: the only
-        app), with this process's stdio; returns its exit status."""
+        app); returns its exit status.
+
+        `tty`: None (default) gives the command a terminal of the pod's when this process's stdin
+        and stdout (fds 0 and 1) are terminals; True always; False never. With a terminal, it is
+        the command's stdio and controlling terminal, fd 0's terminal is in raw mode meanwhile and
+        the bytes are relayed through fds 0 and 1. Without one, the command's stdio is this
+        process's fds 0, 1, 2 (so pipes stay pipes)."""
         if isinstance(argv, str):
             raise TypeError("argv: a list of arguments, not a str")
-        return self.executor._h.enter(self.uuid, app, list(argv or []))
+        if tty is not None and not isinstance(tty, bool):
+            raise TypeError("tty: None, True or False")
+        return self.executor._h.enter(self.uuid, app, list(argv or []), tty)
 
     def logs(self, app: Optional[str] = None, *, stdout: bool = True, stderr: bool = True,
              callback=None) -> List[LogEntry]:

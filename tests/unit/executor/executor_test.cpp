@@ -153,7 +153,8 @@ struct World {
     int st = std::system(("cp /bin/busybox " + rf + "/bin/busybox").c_str());
     REQUIRE(st == 0);
     for (const char *t : {"sh", "true", "false", "sleep", "cat", "echo", "id", "ls", "env", "pwd", "touch", "mkdir",
-                          "stat", "hostname", "kill", "ps", "wc", "test", "grep", "tr", "sort", "head", "mount", "readlink", "printf"})
+                          "stat", "hostname", "kill", "ps", "wc", "test", "grep", "tr", "sort", "head", "mount", "readlink", "printf",
+                          "tty"})
       REQUIRE(::symlink("busybox", (rf + "/bin/" + t).c_str()) == 0);
     // A tool only on the image's own PATH (spec 12).
     put(rf + "/opt/tools/hello", "#!/bin/sh\necho hello from PATH\n", 0755);
@@ -1031,5 +1032,120 @@ TEST_CASE("spec 76: a mount's appVolume is used instead of a pod volume") {
   auto r = run_ok(pod_with_out({a}, out));
   CHECK(r.exit_code == 0);
   CHECK(out.file("mode") == "700\n");
+  rm_ok(r.uuid);
+}
+
+namespace {
+
+// An image like the busybox one, with its own /etc/resolv.conf.
+std::string busybox_with_resolv_conf() {
+  std::string img = world().dir + "/busybox-resolv";
+  (void)appc::remove_tree(img);
+  for (const char *d : {"", "/rootfs", "/rootfs/bin", "/rootfs/etc"}) REQUIRE(::mkdir((img + d).c_str(), 0755) == 0);
+  REQUIRE(std::system(("cp /bin/busybox " + img + "/rootfs/bin/busybox").c_str()) == 0);
+  for (const char *t : {"sh", "cat"}) REQUIRE(::symlink("busybox", (img + "/rootfs/bin/" + t).c_str()) == 0);
+  put(img + "/rootfs/etc/resolv.conf", "nameserver 192.0.2.53\n");
+  put(img + "/manifest", R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/busybox-resolv",
+    "app":{"exec":["/bin/sh"],"user":"0","group":"0"}})");
+  std::string aci = world().dir + "/busybox-resolv.aci";
+  auto b = appc::aci::build_image(img, aci);
+  REQUIRE_MESSAGE(b.ok(), (b.ok() ? std::string() : b.error().message));
+  auto imp = world().store->import_file(aci);
+  REQUIRE_MESSAGE(imp.ok(), (imp.ok() ? std::string() : imp.error().message));
+  return imp->image.id;
+}
+
+// fd `fd` of this process replaced by `path` for the guard's lifetime.
+struct Redirect {
+  int fd, saved;
+  Redirect(int fd_, const std::string &path, int flags) : fd(fd_), saved(::dup(fd_)) {
+    int f = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    REQUIRE(f >= 0);
+    REQUIRE(::dup2(f, fd) == fd);
+    ::close(f);
+  }
+  ~Redirect() {
+    ::dup2(saved, fd);
+    ::close(saved);
+  }
+};
+
+} // namespace
+
+TEST_CASE("net=host: the host's /etc/resolv.conf in the app's upper dir when the image has none; "
+          "never over the image's own; none without host networking") {
+  auto host = appc::read_file("/etc/resolv.conf", 1u << 20);
+  Out out("resolv");
+  auto a = sh("cat /etc/resolv.conf > /out/resolv 2>/dev/null || echo absent > /out/resolv");
+  auto p = pod_with_out({a}, out);
+  p.net = ex::NetMode::host;
+  auto r = run_ok(p);
+  CHECK(r.exit_code == 0);
+  if (host) {
+    CHECK(out.file("resolv") == *host);
+    // A copy in the pod's upper dir; the image's tree is untouched.
+    CHECK(slurp(world().root + "/pods/" + r.uuid + "/apps/busybox/upper/etc/resolv.conf") == *host);
+    std::string lower = slurp(world().root + "/pods/" + r.uuid + "/apps/busybox/lower");
+    CHECK_FALSE(exists(lower.substr(0, lower.size() - 1) + "/etc/resolv.conf"));
+  } else {
+    CHECK(out.file("resolv") == "absent\n");
+  }
+  rm_ok(r.uuid);
+
+  p.net = ex::NetMode::none;
+  r = run_ok(p);
+  CHECK(out.file("resolv") == "absent\n");
+  rm_ok(r.uuid);
+
+  std::string own = busybox_with_resolv_conf();
+  auto b = sh("cat /etc/resolv.conf > /out/resolv");
+  b.image = own;
+  auto q = pod_with_out({b}, out);
+  q.net = ex::NetMode::host;
+  r = run_ok(q);
+  CHECK(r.exit_code == 0);
+  CHECK(out.file("resolv") == "nameserver 192.0.2.53\n");
+  CHECK_FALSE(exists(world().root + "/pods/" + r.uuid + "/apps/busybox-resolv/upper/etc/resolv.conf"));
+  rm_ok(r.uuid);
+}
+
+TEST_CASE("enter with a terminal: a pty of the pod's own /dev/pts, the controlling terminal, output relayed; "
+          "without one, plain stdio") {
+  Out out("enter-tty");
+  auto r = run_ok(pod_with_out({sh("exec sleep 1000")}, out), {.detach = true});
+  std::string captured = out.dir + "/captured";
+  ex::EnterOptions eo;
+  eo.argv = {"sh", "-c", "tty; test -t 0 && test -t 1 && test -t 2 && echo ctty > /dev/tty; exit 6"};
+  {
+    // No terminal on our side (stdin /dev/null, stdout a file): tty=always gives one all the same.
+    Redirect in(0, "/dev/null", O_RDONLY), o(1, captured, O_WRONLY | O_CREAT | O_TRUNC);
+    eo.tty = ex::EnterTty::always;
+    auto e = world().exec->enter(r.uuid, eo);
+    REQUIRE_MESSAGE(e.ok(), (e.ok() ? std::string() : e.error().message));
+    CHECK(*e == 6);
+  }
+  CHECK(slurp(captured) == "/dev/pts/0\r\nctty\r\n");
+  {
+    // auto without a terminal, and never: our stdio as it is.
+    Redirect in(0, "/dev/null", O_RDONLY), o(1, captured, O_WRONLY | O_CREAT | O_TRUNC);
+    eo.argv = {"sh", "-c", "test -t 0 || test -t 1 || echo plain"};
+    for (auto mode : {ex::EnterTty::auto_, ex::EnterTty::never}) {
+      eo.tty = mode;
+      auto e = world().exec->enter(r.uuid, eo);
+      REQUIRE_MESSAGE(e.ok(), (e.ok() ? std::string() : e.error().message));
+      CHECK(*e == 0);
+    }
+  }
+  CHECK(slurp(captured) == "plain\nplain\n");
+  // What the app did to its /dev/pts is checked: only a devpts ptmx is used.
+  eo.tty = ex::EnterTty::never;
+  eo.argv = {"sh", "-c", "mount -t tmpfs none /dev/pts && echo x > /dev/pts/ptmx"};
+  REQUIRE(*world().exec->enter(r.uuid, eo) == 0);
+  eo.tty = ex::EnterTty::always;
+  eo.argv = {"true"};
+  auto bad = world().exec->enter(r.uuid, eo);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("not the pty multiplexer") != std::string::npos);
+  REQUIRE(world().exec->stop(r.uuid, {.grace_ms = 5000}).ok());
   rm_ok(r.uuid);
 }
