@@ -58,6 +58,10 @@ struct LaunchSpec {
   // beside the setup instead of before it. -1: no gate. launch() closes
   // gate_wr (it owns it); gate_rd stays the caller's.
   int gate_rd = -1, gate_wr = -1;
+  // cgroup2: the pod's cgroup directory. The first process is then created
+  // in it (clone3 CLONE_INTO_CGROUP, Linux 5.7), which needs no attach at
+  // all; the gate opens at once. -1, or a kernel without it: the attach above.
+  int cgroup_dir_fd = -1;
   int devnull_fd = -1;      // detached: the supervisor's stdio
   std::vector<Op> ops;
   std::vector<std::string> supervisor_argv;

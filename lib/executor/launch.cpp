@@ -292,12 +292,12 @@ int run_op(const Op &op, int &cur, int &srcfd) {
 }
 
 // The pod's first process: PID 1 of the new namespaces.
-[[noreturn]] void pod_init(const LaunchSpec &spec, int errfd, char *const *argv) {
+[[noreturn]] void pod_init(const LaunchSpec &spec, int errfd, char *const *argv, bool in_cgroup) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   // Without a gate the process joins its cgroup itself, before anything else.
-  if (spec.gate_rd < 0 && spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) < 0)
+  if (!in_cgroup && spec.gate_rd < 0 && spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) < 0)
     fail(errfd, -3, errno);
   if (spec.detach) {
     for (int fd = 0; fd < 3; ++fd)
@@ -321,6 +321,38 @@ int run_op(const Op &op, int &cur, int &srcfd) {
 
 pid_t raw_clone(unsigned long flags) {
   return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct CloneArgs {   // struct clone_args of Linux 5.7 (CLONE_ARGS_SIZE_VER2)
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+
+// The pod's first process, created inside the pod's cgroup when cgroup_fd is
+// a cgroup2 directory and the kernel can (sets *in_cgroup); else a plain
+// clone. Only system calls: safe between fork and exec.
+pid_t clone_pod(unsigned long flags, int cgroup_fd, bool *in_cgroup) {
+  *in_cgroup = false;
+#ifdef SYS_clone3
+  if (cgroup_fd >= 0) {
+    CloneArgs ca;
+    std::memset(&ca, 0, sizeof ca);
+    ca.flags = flags | CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = static_cast<uint64_t>(cgroup_fd);
+    long r = ::syscall(SYS_clone3, &ca, sizeof ca);
+    if (r >= 0) {
+      *in_cgroup = true;
+      return static_cast<pid_t>(r);
+    }
+    // ENOSYS, E2BIG, EINVAL (older kernels), EOPNOTSUPP...: the attach way.
+  }
+#endif
+  return raw_clone(flags);
 }
 
 std::string step_name(const LaunchSpec &spec, int op) {
@@ -374,21 +406,23 @@ Result<pid_t> launch(const LaunchSpec &spec) {
     if (mid < 0) return Error::from_errno(errno, "fork");
     if (mid == 0) {
       ::setsid();
-      pid_t pod = raw_clone(flags);
-      if (pod == 0) pod_init(spec, wr.get(), argv.data());
+      bool inside = false;
+      pid_t pod = clone_pod(flags, spec.cgroup_dir_fd, &inside);
+      if (pod == 0) pod_init(spec, wr.get(), argv.data(), inside);
       if (pod < 0) fail(wr.get(), -1, errno);
-      put_msg(wr.get(), Msg{1, 0, 0, pod});
+      put_msg(wr.get(), Msg{1, inside ? 1 : 0, 0, pod});
       ::_exit(0);
     }
     wr.reset();
     int ws = 0;
     while (::waitpid(mid, &ws, 0) < 0 && errno == EINTR) {}
   } else {
-    first = raw_clone(flags);
+    bool inside = false;
+    first = clone_pod(flags, spec.cgroup_dir_fd, &inside);
     if (first < 0) return Error::from_errno(errno, "clone (new pid, mount, uts, ipc, net namespaces)");
-    if (first == 0) pod_init(spec, wr.get(), argv.data());
+    if (first == 0) pod_init(spec, wr.get(), argv.data(), inside);
     wr.reset();
-    join(first);
+    if (!inside) join(first);
   }
 
   Msg m{};
@@ -399,7 +433,7 @@ Result<pid_t> launch(const LaunchSpec &spec) {
     if (r != static_cast<ssize_t>(sizeof m)) break;
     if (m.kind == 1) {
       first = m.pid;
-      join(first);
+      if (m.op != 1) join(first);   // op 1: created inside its cgroup
     } else if (m.kind == 2) {
       err = m;
     }

@@ -842,6 +842,11 @@ struct Executor::Impl {
     }
     ls.cgroup_procs_fd = procs.get();
     ls.gate_rd = gate_rd.get();
+    UniqueFd cgdir;
+    if (cg.v2 && !::getenv("APPC_NO_CLONE_INTO_CGROUP")) {
+      cgdir.reset(::open(cg.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      ls.cgroup_dir_fd = cgdir.get();   // -1 when it cannot be opened: the attach way
+    }
 
     int64_t started = now_ns();
     APPC_TRY_VOID(write_file_replace(dir + "/state", "running 0 0 " + std::to_string(started) + "\n"));

@@ -1149,3 +1149,43 @@ TEST_CASE("enter with a terminal: a pty of the pod's own /dev/pts, the controlli
   REQUIRE(world().exec->stop(r.uuid, {.grace_ms = 5000}).ok());
   rm_ok(r.uuid);
 }
+
+// The pod's first process is created in its cgroup (cgroup2: clone3
+// CLONE_INTO_CGROUP) or moved there by the host while it mounts, behind a
+// gate: either way no app may start outside the pod's cgroup.
+TEST_CASE("cgroup: the first app already runs in the pod's cgroup, created into it or moved there behind the gate") {
+  struct Env {
+    ~Env() {
+      ::unsetenv("APPC_NO_CLONE_INTO_CGROUP");
+      ::unsetenv("APPC_CGROUP_ROOT");
+    }
+  } guard;
+  struct Mode { const char *name, *no_clone3, *root; };
+  std::vector<Mode> modes = {{"default", nullptr, nullptr}, {"attach + gate", "1", nullptr}};
+  if (exists("/sys/fs/cgroup/pids/cgroup.procs")) modes.push_back({"v1 pids: attach + gate", nullptr, "/sys/fs/cgroup/pids"});
+  int n = 0;
+  for (const Mode &m : modes) {
+    CAPTURE(m.name);
+    ++n;
+    if (m.no_clone3) ::setenv("APPC_NO_CLONE_INTO_CGROUP", m.no_clone3, 1);
+    else ::unsetenv("APPC_NO_CLONE_INTO_CGROUP");
+    if (m.root) ::setenv("APPC_CGROUP_ROOT", m.root, 1);
+    else ::unsetenv("APPC_CGROUP_ROOT");
+    auto before = Snapshot::take();
+    Out out("cg" + std::to_string(n));
+    auto p = pod_with_out({sh("cat /proc/self/cgroup > /out/cg; cat /proc/1/cgroup >> /out/cg")}, out);
+    auto r = run_ok(p);
+    CHECK(r.exit_code == 0);
+    auto got = lines(out.file("cg"));
+    // The app and PID 1 (the supervisor) both name the pod's cgroup in the
+    // hierarchy in use (cgroup namespaces are not used: the full path shows).
+    int in_pod = 0;
+    for (const auto &l : got)
+      if (l.size() > r.uuid.size() && l.compare(l.size() - r.uuid.size() - 6, std::string::npos, "/appc/" + r.uuid) == 0)
+        ++in_pod;
+    const std::string seen = "/proc/self/cgroup and /proc/1/cgroup in the pod:\n" + out.file("cg");
+    CHECK_MESSAGE(in_pod >= 2, seen);
+    rm_ok(r.uuid);
+    same(before, Snapshot::take());
+  }
+}
