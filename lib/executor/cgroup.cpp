@@ -107,6 +107,62 @@ Status cgroup_remove(const std::string &dir) {
   return Error::make(Code::conflict, "cgroup " + dir + " still has processes after SIGKILL");
 }
 
+bool cgroup_attach_needed() {
+  if (::getenv("APPC_NO_CLONE_INTO_CGROUP")) return true;
+  auto base = cgroup_base();
+  return !base || !is_fs(base->c_str(), CGROUP2_SUPER_MAGIC);
+}
+
+namespace {
+
+// This process's cgroup.procs in the hierarchy mounted at `base`, from
+// /proc/self/cgroup ("0::/path" for cgroup2, "N:ctrl,ctrl:/path" for v1).
+std::string own_procs_file(const std::string &base) {
+  auto data = read_file("/proc/self/cgroup", 1u << 16);
+  if (!data) return {};
+  const bool v2 = is_fs(base.c_str(), CGROUP2_SUPER_MAGIC);
+  std::string ctrl = base.substr(base.rfind('/') + 1);   // "pids", "freezer"
+  size_t s = 0;
+  while (s < data->size()) {
+    size_t nl = data->find('\n', s);
+    if (nl == std::string::npos) nl = data->size();
+    std::string line = data->substr(s, nl - s);
+    s = nl + 1;
+    size_t c1 = line.find(':'), c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string::npos) continue;
+    std::string ctrls = line.substr(c1 + 1, c2 - c1 - 1), path = line.substr(c2 + 1);
+    bool match = v2 ? line.compare(0, 3, "0::") == 0 : ("," + ctrls + ",").find("," + ctrl + ",") != std::string::npos;
+    if (!match || path.empty() || path.front() != '/' || path.find("/..") != std::string::npos) continue;
+    return base + (path == "/" ? "" : path) + "/cgroup.procs";
+  }
+  return {};
+}
+
+} // namespace
+
+CgroupPrewarm::CgroupPrewarm() {
+  if (!cgroup_attach_needed()) return;
+  auto base = cgroup_base();
+  if (!base) return;
+  std::string file = own_procs_file(*base);
+  if (file.empty()) return;
+  try {
+    thread_ = std::thread([file] {
+      int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return;
+      std::string pid = std::to_string(::getpid());
+      (void)!::write(fd, pid.data(), pid.size());
+      ::close(fd);
+    });
+  } catch (...) {
+    // no thread: no prewarm
+  }
+}
+
+CgroupPrewarm::~CgroupPrewarm() {
+  if (thread_.joinable()) thread_.join();
+}
+
 int64_t now_ns() {
   struct timespec ts;
   ::clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,6 +1,8 @@
 // Internals of the executor shared by its source files.
 #pragma once
 
+#include <thread>
+
 #include "executor/executor.hpp"
 #include "util/fs.hpp"
 
@@ -102,6 +104,27 @@ std::vector<pid_t> cgroup_pids(const std::string &dir);
 void cgroup_kill(const std::string &dir);
 // Kill what is left and remove the directory.
 Status cgroup_remove(const std::string &dir);
+
+// Will a pod started now be attached to its cgroup by a write to
+// cgroup.procs (v1, or cgroup2 without CLONE_INTO_CGROUP), rather than
+// created in it?
+bool cgroup_attach_needed();
+// The first write to any cgroup.procs after a quiet spell waits for an RCU
+// grace period (the kernel's rcu_sync for the cgroup threadgroup lock); one
+// within a grace period of the previous does not. CgroupPrewarm starts, on a
+// thread of its own, a write that moves this process into the cgroup it is
+// already in (no move at all), so that the grace period passes while the pod
+// is being prepared instead of after. Joined by the destructor; every error
+// ignored (it only saves time).
+class CgroupPrewarm {
+public:
+  CgroupPrewarm();
+  ~CgroupPrewarm();
+  CgroupPrewarm(const CgroupPrewarm &) = delete;
+  CgroupPrewarm &operator=(const CgroupPrewarm &) = delete;
+private:
+  std::thread thread_;
+};
 
 // ---- tty.cpp: enter with a terminal. ----
 

@@ -1124,10 +1124,12 @@ const std::string &Executor::supervisor_path() const noexcept { return impl_->su
 Result<std::string> Executor::prepare(const PodOptions &opts) { return impl_->prepare(opts); }
 
 Result<RunResult> Executor::run_prepared(const std::string &uuid, const RunOptions &opts) {
+  detail::CgroupPrewarm prewarm;
   return impl_->run_prepared(uuid, opts);
 }
 
 Result<RunResult> Executor::run(const PodOptions &pod, const RunOptions &opts) {
+  detail::CgroupPrewarm prewarm;   // the attach's grace period passes while we prepare
   std::string uuid = APPC_TRY(impl_->prepare(pod));
   auto r = impl_->run_prepared(uuid, opts);
   if (!r) (void)impl_->rm(uuid);

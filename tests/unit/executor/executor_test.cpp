@@ -304,7 +304,13 @@ void same(const Snapshot &a, const Snapshot &b) {
   CHECK(a.mounts_init == b.mounts_init);
   CHECK(a.supervisors == b.supervisors);
   CHECK(a.pods == b.pods);
-  CHECK(a.cgroups == b.cgroups);
+  auto join = [](const std::vector<std::string> &v) {
+    std::string out;
+    for (const auto &x : v) out += x + " ";
+    return out;
+  };
+  const std::string cgroups_seen = "pod cgroups before: " + join(a.cgroups) + "; after: " + join(b.cgroups);
+  CHECK_MESSAGE(a.cgroups == b.cgroups, cgroups_seen);
   CHECK(a.fds == b.fds);
 }
 
