@@ -94,10 +94,11 @@ int parse_any(const std::string &json, appc_manifest_kind kind, const appc_seria
   return rc;
 }
 
-Report validate_one(const std::string &file, size_t limit) {
+// `json` is a buffer reused from file to file.
+Report validate_one(const std::string &file, size_t limit, std::string &json) {
   Report r;
   r.file = file;
-  std::string json, err;
+  std::string err;
   if (!read_file(file, limit, json, err)) {
     r.errors.push_back({"", "cannot read: " + err, 0});
     return r;
@@ -133,8 +134,9 @@ int validate(const Globals &g, const Args &args) {
   size_t limit = max_manifest_bytes();
   std::vector<Report> reports;
   size_t invalid = 0;
+  std::string buffer;
   for (const auto &f : files) {
-    reports.push_back(validate_one(f, limit));
+    reports.push_back(validate_one(f, limit, buffer));
     if (!reports.back().valid) ++invalid;
   }
 

@@ -3,8 +3,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace cli {
 
@@ -38,27 +43,47 @@ int usage_error(const std::string &message) {
 bool is_flag(std::string_view s) { return s.size() > 1 && s[0] == '-'; }
 
 bool read_file(const std::string &path, size_t limit, std::string &out, std::string &err) {
-  std::FILE *f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
+  const bool is_stdin = path == "-";
+  const int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     err = std::strerror(errno);
+    out.clear();
     return false;
   }
-  out.clear();
-  char chunk[65536];
+  // Straight into `out`, whose buffer the caller may reuse across files. A
+  // regular file is asked for one byte more than its size, so one read(2)
+  // returns it all and its short count marks the end; anything else is read
+  // until read(2) returns 0. Never more than limit + 1 bytes.
+  struct stat st;
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  // A short read ends the file only past its stat size, and only when there
+  // is one: /proc and /sys files say 0 and are read page by page.
+  const bool sized = regular && st.st_size > 0;
+  const size_t cap = limit == SIZE_MAX ? limit : limit + 1;
+  // resize() zero-fills beyond the size `out` already has (the previous
+  // file's): a buffer reused for files of similar sizes is barely filled.
+  const size_t want = std::min(regular ? static_cast<size_t>(st.st_size) + 1 : size_t{65536}, cap);
+  if (out.size() < want) out.resize(want);
+  size_t got = 0;
   bool ok = true;
-  while (out.size() <= limit) {
-    size_t want = std::min(sizeof chunk, limit + 1 - out.size());
-    size_t got = std::fread(chunk, 1, want, f);
-    out.append(chunk, got);
-    if (got < want) {
-      if (std::ferror(f)) {
-        err = std::strerror(errno ? errno : EIO);
-        ok = false;
-      }
+  for (;;) {
+    if (got == out.size()) {
+      if (got >= cap) break;
+      out.resize(std::min(std::max(got * 2, size_t{65536}), cap));
+    }
+    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = std::strerror(errno);
+      ok = false;
       break;
     }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (sized && got < out.size() && got >= static_cast<size_t>(st.st_size)) break;   // the short read at the end
   }
-  if (f != stdin) std::fclose(f);
+  if (!is_stdin) ::close(fd);
+  out.resize(ok ? got : 0);
   return ok;
 }
 

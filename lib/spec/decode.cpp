@@ -53,6 +53,12 @@ struct InsituStream {
 };
 inline constexpr size_t kInsituPadding = 16;
 
+// Nesting bound up to which the recursive parser is used (faster than the
+// iterative one); the pre-scan has already bounded the depth, so the
+// recursion is at most this deep, a few KB of stack. Deeper limits use
+// RapidJSON's iterative parser, which needs no stack at all.
+inline constexpr unsigned kRecursiveParseDepth = 256;
+
 inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 inline void SkipWhitespace(InsituStream &is) noexcept {
@@ -83,6 +89,41 @@ inline void SkipWhitespace(InsituStream &is) noexcept {
 template <> struct rapidjson::StreamTraits<appc::spec::detail::InsituStream> {
   enum { copyOptimization = 1 };
 };
+
+// The run of a string up to its next '"', '\\' or control character, 16
+// bytes at a time (RapidJSON's own loop takes a byte at a time for a stream
+// of ours; its SIMD versions exist only for its own streams under
+// RAPIDJSON_SSE2). An explicit specialization of the reader's hook for this
+// stream: it is called before each escape and at the start of each string.
+// The padding ends every load inside the buffer, and the terminating NUL
+// stops the scan.
+template <>
+template <>
+inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>::
+    ScanCopyUnescapedString<appc::spec::detail::InsituStream, appc::spec::detail::InsituStream>(
+        appc::spec::detail::InsituStream &is, appc::spec::detail::InsituStream &os) {
+  char *const start = is.src_;
+  const char *p = start;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+  while (true) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, backslash)),
+                                     _mm_cmpeq_epi8(_mm_max_epu8(c, control), control));   // c < 0x20
+    if (const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(hit))) {
+      p += __builtin_ctz(bits);
+      break;
+    }
+    p += 16;
+  }
+#else
+  while (*p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+#endif
+  const size_t n = static_cast<size_t>(p - start);
+  if (os.dst_ != start) std::memmove(os.dst_, start, n);   // after an escape the text moves down
+  os.dst_ += n;
+  is.src_ += n;
+}
 
 namespace appc::spec {
 namespace detail {
@@ -198,11 +239,10 @@ unsigned hex_digit(char c) noexcept {
 // 3-byte encoding of a surrogate: not UTF-8, and serialize() would write it.
 // Run on text the parser accepted, so every backslash starts an escape inside
 // a string and every high-surrogate escape starts a pair. Only text holding
-// "\u" is walked, escape by escape (so "\\udc00", an escaped backslash and
-// "udc00", is not an escape).
+// a backslash is walked (the pre-scan tells), escape by escape (so
+// "\\udc00", an escaped backslash and "udc00", is not an escape).
 size_t lone_low_surrogate(std::string_view json) noexcept {
   const char *const begin = json.data(), *const end = begin + json.size();
-  if (!memmem(begin, json.size(), "\\u", 2)) return std::string_view::npos;
   const char *p = static_cast<const char *>(std::memchr(begin, '\\', json.size()));
   while (p && end - p >= 6) {
     if (p[1] == 'u') {
@@ -231,13 +271,14 @@ size_t lone_low_surrogate(std::string_view json) noexcept {
 // comes from a prefix XOR of the unescaped quotes, so only the few
 // structural brackets and non-ASCII bytes are looked at one by one.
 // tests/unit/spec/hostile_test.cpp checks it against a byte-by-byte model.
-Prescan prescan(std::string_view json, unsigned max_depth) noexcept {
+Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash) noexcept {
   const unsigned char *text = reinterpret_cast<const unsigned char *>(json.data());
   const size_t n = json.size();
   uint64_t escape_carry = 0;    // 1: the block's first byte follows an unescaped backslash
   uint64_t in_string_carry = 0; // all ones: the block starts inside a string
   size_t utf8_end = 0;          // bytes before this offset belong to a checked UTF-8 sequence
   unsigned depth = 0;
+  uint64_t backslashes = 0;
   alignas(16) unsigned char tail[64];
 
   for (size_t base = 0; base < n; base += 64) {
@@ -254,6 +295,7 @@ Prescan prescan(std::string_view json, unsigned max_depth) noexcept {
 
     // Escaped bytes: each backslash not itself escaped escapes the next byte.
     // Backslashes are rare in manifests, so this walks them one by one.
+    backslashes |= m.backslash;
     uint64_t escaped = escape_carry;
     escape_carry = 0;
     for (uint64_t b = m.backslash; b; b &= b - 1) {
@@ -294,6 +336,7 @@ Prescan prescan(std::string_view json, unsigned max_depth) noexcept {
       return {w, base + first};
     }
   }
+  if (any_backslash) *any_backslash = backslashes != 0;
   return {Prescan::ok, n};
 }
 
@@ -316,16 +359,73 @@ bool Key::matches(const JValue &k) const noexcept {
   return k.GetStringLength() == len && std::memcmp(k.GetString(), name, len) == 0;
 }
 
+namespace {
+
+// FNV-1a over 8-byte words: names are short, and the table needs only a
+// well-spread low half.
+inline size_t name_hash(std::string_view s) noexcept {
+  uint64_t h = 0xcbf29ce484222325u ^ s.size();
+  const char *p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0x100000001b3u;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0x100000001b3u;
+  h ^= h >> 32;
+  return static_cast<size_t>(h * 0x9e3779b97f4a7c15u >> 20);
+}
+
+} // namespace
+
 bool NameSet::insert(std::string_view s) {
-  if (big_) return big_->insert(s).second;
+  if (table_) return insert_big(s);
   for (size_t i = 0; i < n_; ++i)
     if (small_[i] == s) return false;
   if (n_ < small_.size()) {
     small_[n_++] = s;
     return true;
   }
-  big_ = std::make_unique<std::unordered_set<std::string_view>>(small_.begin(), small_.end());
-  return big_->insert(s).second;
+  grow();
+  return insert_big(s);
+}
+
+bool NameSet::insert_big(std::string_view s) {
+  // DOM strings never have a null data(): a null one marks an empty slot.
+  if ((n_ + 1) * 2 > mask_ + 1) grow();
+  for (size_t i = name_hash(s) & mask_;; i = (i + 1) & mask_) {
+    std::string_view &slot = table_[i];
+    if (slot.data() == nullptr) {
+      slot = s.data() ? s : std::string_view("", 0);
+      ++n_;
+      return true;
+    }
+    if (slot == s) return false;
+  }
+}
+
+void NameSet::grow(size_t expected) {
+  size_t size = table_ ? (mask_ + 1) * 2 : 64;
+  while (size < 2 * expected + 2) size *= 2;
+  auto old = std::move(table_);
+  const size_t old_size = old ? mask_ + 1 : 0;
+  table_ = std::make_unique<std::string_view[]>(size);
+  mask_ = size - 1;
+  auto place = [&](std::string_view s) {
+    size_t i = name_hash(s) & mask_;
+    while (table_[i].data() != nullptr) i = (i + 1) & mask_;
+    table_[i] = s;
+  };
+  if (old) {
+    for (size_t i = 0; i < old_size; ++i)
+      if (old[i].data() != nullptr) place(old[i]);
+  } else {
+    for (size_t i = 0; i < n_; ++i) place(small_[i].data() ? small_[i] : std::string_view("", 0));
+  }
 }
 
 void Decoder::report(const JsonPath &p, int rule, std::string message) {
@@ -365,7 +465,7 @@ bool Decoder::string(const JValue &v, const JsonPath &p, int rule, std::string &
   const size_t len = v.GetStringLength();
   // An escaped \u0000 survives JSON but no C string: exec arguments, paths,
   // environment and every string of the C ABI would be cut at it.
-  if (len && std::memchr(v.GetString(), 0, len)) {
+  if (may_hold_nul_ && len && std::memchr(v.GetString(), 0, len)) {
     report(p, rule, "contains a NUL character (\\u0000), which no C string can carry");
     return false;
   }
@@ -495,7 +595,7 @@ void Decoder::labels(const JValue &v, const JsonPath &p, Labels &out) {
   if (!array(v, p, 8)) return;
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
-  NameSet names;
+  NameSet names(v.Size());
   int os = -1, arch = -1;
   for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
@@ -543,7 +643,7 @@ void Decoder::annotations(const JValue &v, const JsonPath &p, int rule, Annotati
   if (!array(v, p, rule)) return;
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
-  NameSet names;
+  NameSet names(v.Size());
   for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
@@ -584,7 +684,7 @@ void Decoder::string_map(const JValue &v, const JsonPath &p, int rule,
                          std::vector<std::pair<std::string, std::string>> &out) {
   if (!object(v, p, rule)) return;
   out.resize(v.MemberCount());
-  NameSet keys;
+  NameSet keys(v.MemberCount());
   size_t i = 0;
   for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it, ++i) {
     JsonPath fp = p.field(it->name.GetString());
@@ -592,7 +692,7 @@ void Decoder::string_map(const JValue &v, const JsonPath &p, int rule,
       report(fp, 0, "duplicate key " + quote(sv(it->name)));
       continue;
     }
-    if (std::memchr(it->name.GetString(), 0, it->name.GetStringLength())) {
+    if (may_hold_nul_ && std::memchr(it->name.GetString(), 0, it->name.GetStringLength())) {
       report(fp, rule, "the key contains a NUL character (\\u0000), which no C string can carry");
       continue;
     }
@@ -629,7 +729,7 @@ void Decoder::environment(const JValue &v, const JsonPath &p, std::vector<EnvVar
   if (!array(v, p, 11)) return;
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
-  NameSet names;
+  NameSet names(v.Size());
   for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
@@ -816,8 +916,8 @@ namespace {
 using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
                                             rapidjson::MemoryPoolAllocator<>>;
 
-Status parse_document(std::string_view json, const ParseOptions &opts, int syntax_rule, std::string &text,
-                      Document &doc) {
+Status parse_document(std::string_view json, const ParseOptions &opts, int syntax_rule,
+                      std::unique_ptr<char[]> &text, Document &doc, bool &any_backslash) {
   auto limit = [](std::string msg) {
     Diagnostic d{"", std::move(msg), 0};
     Error e = Error::make(Code::limit, d.message);
@@ -827,7 +927,8 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
   if (json.size() > opts.max_bytes)
     return limit("the manifest is " + std::to_string(json.size()) + " bytes, over the limit of " +
                  std::to_string(opts.max_bytes) + " bytes");
-  Prescan scan = prescan(json, opts.max_depth);
+  any_backslash = true;
+  Prescan scan = prescan(json, opts.max_depth, &any_backslash);
   switch (scan.what) {
   case Prescan::ok: break;
   case Prescan::too_deep:
@@ -840,18 +941,23 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
         {Diagnostic{"", "invalid JSON at " + position_text(json, scan.offset) + ": a NUL byte", syntax_rule}});
   }
   // UTF-8 is already checked, so the parser need not; in situ, strings are
-  // not copied (the DOM points into `text`). Iterative: no recursion.
-  text.reserve(json.size() + kInsituPadding);
-  text.assign(json.data(), json.size());
-  text.append(kInsituPadding, '\0');
-  InsituStream is(text.data());
-  doc.ParseStream<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
+  // not copied (the DOM points into `text`, which is not zero-filled first).
+  // The depth is bounded, so the (faster) recursive parser is safe up to
+  // kRecursiveParseDepth; beyond, the iterative one.
+  text = std::make_unique_for_overwrite<char[]>(json.size() + kInsituPadding);
+  std::memcpy(text.get(), json.data(), json.size());
+  std::memset(text.get() + json.size(), 0, kInsituPadding);
+  InsituStream is(text.get());
+  if (opts.max_depth <= kRecursiveParseDepth)
+    doc.ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
+  else
+    doc.ParseStream<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
   if (doc.HasParseError())
     return Error::invalid({Diagnostic{"",
                                       "invalid JSON at " + position_text(json, doc.GetErrorOffset()) + ": " +
                                           rapidjson::GetParseError_En(doc.GetParseError()),
                                       syntax_rule}});
-  if (size_t at = lone_low_surrogate(json); at != std::string_view::npos)
+  if (size_t at = any_backslash ? lone_low_surrogate(json) : std::string_view::npos; at != std::string_view::npos)
     return Error::invalid({Diagnostic{"",
                                       "invalid JSON at " + position_text(json, at) + ": the escape " +
                                           std::string(json.substr(at, 6)) +
@@ -878,11 +984,14 @@ struct DocumentArena {
 template <class M> Result<M> parse_manifest(std::string_view json, const ParseOptions &opts) {
   constexpr bool image = std::is_same_v<M, ImageManifest>;
   DocumentArena arena;
-  std::string text;   // the in-situ copy the DOM points into
-  if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.doc); !s) return std::move(s).error();
+  std::unique_ptr<char[]> text;   // the in-situ copy the DOM points into
+  bool any_backslash = true;
+  if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.doc, any_backslash); !s)
+    return std::move(s).error();
   std::vector<Diagnostic> diags;
   M m;
   Decoder dec(diags);
+  if (!any_backslash) dec.no_escapes();
   if constexpr (image) dec.image_manifest(arena.doc, m);
   else dec.pod_manifest(arena.doc, m);
   if (!diags.empty()) return Error::invalid(std::move(diags));

@@ -152,7 +152,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
             case kApps: {
               if (!array(x, fp, 72)) break;
               out.apps.resize(x.Size());
-              NameSet names;
+              NameSet names(x.Size());
               for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 runtime_app(x[i], fp.index(i), out.apps[i], &name);
@@ -164,7 +164,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
             case kVolumes: {
               if (!array(x, fp, 78)) break;
               out.volumes.resize(x.Size());
-              NameSet names;
+              NameSet names(x.Size());
               for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 volume(x[i], fp.index(i), out.volumes[i], &name);
@@ -178,7 +178,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
             case kPorts: {
               if (!array(x, fp, 79)) break;
               out.ports.resize(x.Size());
-              NameSet names;
+              NameSet names(x.Size());
               for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 exposed_port(x[i], fp.index(i), out.ports[i], &name);

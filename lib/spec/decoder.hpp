@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -41,16 +40,26 @@ struct Key {
 
 // Names seen so far in a list or object, for uniqueness rules. Views point
 // into the DOM, which outlives the decoder. Small sets are scanned linearly;
-// a hash set takes over past 16 names, so thousands of labels stay linear.
+// past 16 names an open-addressing hash table (one array, at most half full,
+// no allocation per name) takes over, so thousands of labels stay linear.
 class NameSet {
 public:
+  NameSet() = default;
+  // Room for `expected` names without rehashing (the size of the list).
+  explicit NameSet(size_t expected) {
+    if (expected > small_.size()) grow(expected);
+  }
   // False when `s` was already present.
   bool insert(std::string_view s);
 
 private:
+  bool insert_big(std::string_view s);
+  void grow(size_t expected = 0);
+
   std::array<std::string_view, 16> small_{};
-  size_t n_ = 0;
-  std::unique_ptr<std::unordered_set<std::string_view>> big_;
+  size_t n_ = 0;                                // names in small_, then in table_
+  std::unique_ptr<std::string_view[]> table_;   // empty slots have data() == nullptr
+  size_t mask_ = 0;                             // table size - 1 (a power of two)
 };
 
 // Annotation names: AC Identifier (image) or AC Name (pod and pod apps, spec text).
@@ -59,6 +68,9 @@ enum class AnnotationNames { identifier, name };
 class Decoder {
 public:
   explicit Decoder(std::vector<Diagnostic> &out) noexcept : diags_(out) {}
+  // The text had no backslash (the pre-scan tells): no string can hold a
+  // \u0000 escape, so the NUL checks on strings are skipped.
+  void no_escapes() noexcept { may_hold_nul_ = false; }
 
   void image_manifest(const JValue &root, ImageManifest &out);
   void pod_manifest(const JValue &root, PodManifest &out);
@@ -120,6 +132,7 @@ private:
   void exposed_port(const JValue &v, const JsonPath &p, ExposedPort &out, std::string_view *name_view);
 
   std::vector<Diagnostic> &diags_;
+  bool may_hold_nul_ = true;   // raw NUL bytes are refused before parsing; only \u0000 makes one
 };
 
 template <size_t N, class F>

@@ -17,9 +17,15 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace appc::spec {
 namespace {
@@ -32,6 +38,11 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 // characters as \u00XX, '"' and '\\'; everything else verbatim).
 class Out {
 public:
+  Out() = default;
+  Out(const Out &) = delete;
+  Out &operator=(const Out &) = delete;
+  ~Out() { std::free(data_); }
+
   void put(char c) { *room(1) = c, ++len_; }
   void raw(std::string_view v) {
     std::memcpy(room(v.size()), v.data(), v.size());
@@ -39,33 +50,25 @@ public:
   }
 
   void str(std::string_view v) {
-    static constexpr auto kEscape = [] {
-      std::array<char, 256> t{};
-      for (int c = 0; c < 0x20; ++c) t[c] = 'u';
-      t['\b'] = 'b';
-      t['\t'] = 't';
-      t['\n'] = 'n';
-      t['\f'] = 'f';
-      t['\r'] = 'r';
-      t['"'] = '"';
-      t['\\'] = '\\';
-      return t;
-    }();
     static constexpr char hex[] = "0123456789ABCDEF";
     char *w = room(v.size() * 6 + 2), *start = w;   // worst case: every byte as \u00XX
     *w++ = '"';
-    for (char ch : v) {
-      unsigned char c = static_cast<unsigned char>(ch);
-      char e = kEscape[c];
-      if (!e) {
-        *w++ = ch;
-      } else if (e == 'u') {
+    const char *p = v.data(), *const end = p + v.size();
+    while (true) {
+      const char *plain = plain_end(p, end);   // a run with nothing to escape: copied at once
+      std::memcpy(w, p, static_cast<size_t>(plain - p));
+      w += plain - p;
+      if (plain == end) break;
+      const unsigned char c = static_cast<unsigned char>(*plain);
+      const char e = kEscape[c];
+      if (e == 'u') {
         w[0] = '\\', w[1] = 'u', w[2] = '0', w[3] = '0', w[4] = hex[c >> 4], w[5] = hex[c & 15];
         w += 6;
       } else {
         w[0] = '\\', w[1] = e;
         w += 2;
       }
+      p = plain + 1;
     }
     *w++ = '"';
     len_ += static_cast<size_t>(w - start);
@@ -77,18 +80,57 @@ public:
   }
   void boolean(bool b) { raw(b ? "true" : "false"); }
 
-  std::string take() && {
-    buf_.resize(len_);
-    return std::move(buf_);
-  }
+  std::string take() && { return std::string(data_, len_); }
 
 private:
-  // Space for n more bytes at the end of the output.
-  char *room(size_t n) {
-    if (buf_.size() - len_ < n) buf_.resize(std::max(buf_.size() * 2, len_ + n + 1024));
-    return buf_.data() + len_;
+  // What each byte is written as: 0 verbatim, else the letter after the backslash ('u': \u00XX).
+  static constexpr auto kEscape = [] {
+    std::array<char, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+    t['\b'] = 'b';
+    t['\t'] = 't';
+    t['\n'] = 'n';
+    t['\f'] = 'f';
+    t['\r'] = 'r';
+    t['"'] = '"';
+    t['\\'] = '\\';
+    return t;
+  }();
+
+  // The first byte in [p, end) that needs an escape, or end.
+  static const char *plain_end(const char *p, const char *end) noexcept {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+    for (; end - p >= 16; p += 16) {
+      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, backslash)),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(c, control), control));   // c < 0x20
+      if (const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(hit))) return p + __builtin_ctz(bits);
+    }
+#endif
+    while (p != end && !kEscape[static_cast<unsigned char>(*p)]) ++p;
+    return p;
   }
-  std::string buf_;
+
+  // Space for n more bytes at the end of the output.
+  // The check is inlined into every write; growing is not.
+  char *room(size_t n) {
+    if (size_ - len_ < n) [[unlikely]]
+      grow(n);
+    return data_ + len_;
+  }
+  // A plain buffer, not a std::string: growing a string zero-fills the new
+  // room, which the writes then overwrite; realloc may move a large buffer
+  // without copying. take() copies the output once.
+  [[gnu::noinline]] void grow(size_t n) {
+    const size_t size = std::max(size_ * 2, len_ + n + 4096);
+    char *p = static_cast<char *>(std::realloc(data_, size));
+    if (p == nullptr) throw std::bad_alloc();
+    data_ = p;
+    size_ = size;
+  }
+  char *data_ = nullptr;
+  size_t size_ = 0;
   size_t len_ = 0;
 };
 

@@ -16,12 +16,13 @@ inline constexpr int64_t kMinVolumeId = -2147483648;
 
 // The checks on the raw text before parsing: nesting depth (brackets inside
 // strings do not count), well-formed UTF-8, no NUL byte. `offset` is where
-// the first problem is.
+// the first problem is. When the text is ok, *any_backslash (if given) tells
+// whether it holds a backslash at all (no backslash: no escape to look at).
 struct Prescan {
   enum What { ok, too_deep, bad_utf8, nul } what;
   size_t offset;
 };
-Prescan prescan(std::string_view json, unsigned max_depth) noexcept;
+Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash = nullptr) noexcept;
 
 // Size check, depth pre-scan, parse, decode; every finding in the Error.
 template <class M> Result<M> parse_manifest(std::string_view json, const ParseOptions &opts);

@@ -7,6 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -150,25 +153,54 @@ Result<UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags, unsign
 
 // ---------------------------------------------------------------- files
 
-Result<std::string> read_file(const std::string &path, size_t max_bytes) {
+Status read_file_into(const std::string &path, size_t max_bytes, std::string &out) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::from_errno(errno, "open " + path);
-  std::string out;
+  if (!fd) {
+    const int err = errno;
+    out.clear();
+    return Error::from_errno(err, "open " + path);
+  }
   struct stat st;
-  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) <= max_bytes)
-    out.reserve(size_t(st.st_size));
-  char buf[65536];
+  const bool regular = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+  // A short read ends the file only past its stat size, and only when there
+  // is one: /proc and /sys files say 0 and are read page by page.
+  const bool sized = regular && st.st_size > 0;
+  // Read straight into `out` (no bounce buffer). A regular file is asked for
+  // one byte more than its size: the short read that answers is its end, so
+  // a whole file takes one read(2). Other files are read until read(2) says 0.
+  const size_t cap = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;   // one past the limit: over it
+  const size_t want = regular ? std::min(static_cast<size_t>(st.st_size) + 1, cap) : std::min<size_t>(65536, cap);
+  size_t got = 0;
+  // resize() zero-fills beyond the size `out` already has (the previous
+  // file's): a buffer reused for files of similar sizes is barely filled.
+  if (out.size() < want) out.resize(want);
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (got == out.size()) {
+      if (out.size() >= cap) break;
+      out.resize(std::min(std::max(out.size() * 2, size_t{65536}), cap));
+    }
+    const ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Error::from_errno(errno, "read " + path);
+      const int err = errno;
+      out.clear();
+      return Error::from_errno(err, "read " + path);
     }
     if (n == 0) break;
-    if (out.size() + size_t(n) > max_bytes)
-      return Error::make(Code::limit, path + ": larger than " + std::to_string(max_bytes) + " bytes", path);
-    out.append(buf, size_t(n));
+    got += static_cast<size_t>(n);
+    if (sized && got < out.size() && got >= static_cast<size_t>(st.st_size)) break;   // the short read at the end
   }
+  out.resize(got);
+  if (got > max_bytes) {
+    out.clear();
+    return Error::make(Code::limit, path + ": larger than " + std::to_string(max_bytes) + " bytes", path);
+  }
+  return {};
+}
+
+Result<std::string> read_file(const std::string &path, size_t max_bytes) {
+  std::string out;
+  APPC_TRY_VOID(read_file_into(path, max_bytes, out));
   return out;
 }
 

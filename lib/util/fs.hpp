@@ -52,6 +52,11 @@ const char *path_problem_text(PathProblem p) noexcept;
 
 // Read a whole (small) file, at most max_bytes (Code::limit beyond).
 Result<std::string> read_file(const std::string &path, size_t max_bytes);
+// The same into `out`, whose buffer is reused: reading many files through one
+// string allocates (and zero-fills) only when a file is larger than any
+// before. A regular file takes open, fstat, one read and close. `out` is
+// empty on failure.
+Status read_file_into(const std::string &path, size_t max_bytes, std::string &out);
 
 // Write `data` to `path` via a temporary file in the same directory, fsync, rename.
 Status write_file_atomic(const std::string &path, std::string_view data, unsigned mode = 0644);
