@@ -112,6 +112,7 @@ private:
   bool hash_here_ = true;     // hash on the parsing side (this thread)
   uint64_t bytes_out_ = 0;    // delivered to the tar reader (+ drained)
   uint64_t entries_ = 0;
+  uint64_t file_bytes_ = 0;   // sum of the regular files' sizes (sparse files at their full size)
   bool eof_ = false;
   bool have_pending_ = false;
   Error pending_;             // why the read callback failed

@@ -484,6 +484,24 @@ Result<struct archive_entry *> TarStream::next() {
   if (++entries_ > opts_.limits.max_entries)
     return Error::make(Code::limit, "the archive has more than " + std::to_string(opts_.limits.max_entries) +
                                         " entries (limits.max_entries)");
+  // The files' own sizes count against max_bytes too: a sparse file's size is
+  // its full length, which its stored data (all the stream bound sees) need not
+  // come near — a few KiB of archive could otherwise unpack to terabytes of
+  // holes that every later reader of the tree walks through.
+  if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) && archive_entry_size_is_set(e)) {
+    int64_t size = archive_entry_size(e);
+    uint64_t max = opts_.limits.max_bytes;
+    if (size > 0 && uint64_t(size) > max - std::min(file_bytes_, max)) {
+      const char *name = archive_entry_pathname(e);
+      std::string shown = name ? name : "";
+      return Error::make(Code::limit,
+                         shown + ": the archive's files add up to more than " + std::to_string(max) +
+                             " bytes (limits.max_bytes; a sparse file counts at its full size, " +
+                             std::to_string(size) + " bytes here)",
+                         shown);
+    }
+    if (size > 0) file_bytes_ += uint64_t(size);
+  }
   return e;
 }
 

@@ -431,3 +431,43 @@ TEST_CASE("without openat2: a component-by-component O_NOFOLLOW walk, refusing e
   CHECK_FALSE(exists(a.out));
   CHECK(list_tree(a.sentinel) == std::vector<std::string>{"keep"});
 }
+
+// A sparse file stores only its data, so the stream bound alone would let a
+// few KiB of archive unpack to terabytes of holes, which every later reader
+// of the tree (the store's digest walk, a copy) goes through byte by byte.
+// Its full size counts against limits.max_bytes, in every reader.
+TEST_CASE("hostile: a sparse file claiming a huge size is refused by limits.max_bytes (read, extract)") {
+  Arena a;
+  std::string img = a.s / "img";
+  for (const char *format : {"pax", "gnu"}) {
+    CAPTURE(format);
+    sh("mkdir -p " + quote(img + "/rootfs") + " && printf '%s' " + quote(kManifest) + " > " + quote(img + "/manifest") +
+       " && truncate -s 1T " + quote(img + "/rootfs/huge") + " && printf data | dd of=" + quote(img + "/rootfs/huge") +
+       " bs=1 seek=4096 conv=notrunc 2>/dev/null" + " && tar --sparse --format=" + format + " -C " + quote(img) +
+       " -cf " + quote(a.aci) + " manifest rootfs && rm -r " + quote(img));
+    CHECK(lstat_of(a.aci).st_size < (1 << 20));
+    Error e = a.refuse(Code::limit, "rootfs/huge: the archive's files add up to more than");
+    CHECK(e.message.find("limits.max_bytes") != std::string::npos);
+    auto r = read_image(a.aci);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::limit);
+    CHECK(r.error().message.find("rootfs/huge") != std::string::npos);
+  }
+}
+
+TEST_CASE("hostile: file sizes add up against limits.max_bytes; a sparse file within it keeps its holes") {
+  Arena a;
+  std::string img = a.s / "img";
+  sh("mkdir -p " + quote(img + "/rootfs") + " && printf '%s' " + quote(kManifest) + " > " + quote(img + "/manifest") +
+     " && truncate -s 8M " + quote(img + "/rootfs/sparse") + " && printf data | dd of=" + quote(img + "/rootfs/sparse") +
+     " bs=1 seek=4096 conv=notrunc 2>/dev/null" + " && tar --sparse --format=pax -C " + quote(img) + " -cf " +
+     quote(a.aci) + " manifest rootfs && rm -r " + quote(img));
+  ExtractOptions o;
+  o.limits.max_bytes = 4u << 20;   // far more than the archive, less than the file
+  a.refuse(Code::limit, "rootfs/sparse: the archive's files add up to more than 4194304 bytes", o);
+  auto r = extract_image(a.aci, a.out);   // the default bound
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  struct stat st = lstat_of(a.out + "/rootfs/sparse");
+  CHECK(st.st_size == (8 << 20));
+  CHECK(uint64_t(st.st_blocks) * 512 < (1u << 20));
+}
