@@ -89,6 +89,7 @@ public:
       if (!e) break;
       layout.check(e, ei, diags);
       if (!ei.ok) return Error::invalid(std::move(diags));
+      if (can_chown_) APPC_TRY_VOID(check_owner(e, ei));
       if (ei.top == Top::manifest) {
         bool parsed = false;
         APPC_TRY_VOID(take_manifest(stream, ei, opts_.limits, res_.info, diags, parsed));
@@ -360,7 +361,9 @@ private:
   Status make_symlink(int pfd, const std::string &name, struct archive_entry *e, const EntryInfo &ei) {
     const char *target = archive_entry_symlink(e);
     if (!target) target = archive_entry_symlink_utf8(e);
-    if (!target) return Error::make(Code::invalid, ei.raw + ": the symlink target cannot be read", ei.raw);
+    if (!target || !*target)   // libarchive leaves an empty target unset
+      return Error::make(Code::invalid, ei.raw + ": a symlink with an empty or unreadable target (Linux has no empty symlinks)",
+                         ei.raw);
     // The target text is kept verbatim: a symlink may point anywhere, it is only never followed here.
     APPC_TRY(create(pfd, name, false, ei, "symlink", [&] { return ::symlinkat(target, pfd, name.c_str()); }));
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, false));
@@ -437,6 +440,20 @@ private:
       t[1].tv_sec = archive_entry_mtime(e);
       t[1].tv_nsec = archive_entry_mtime_nsec(e);
     }
+  }
+
+  // A uid or gid chown cannot set: beyond uid_t (it would be truncated, 2^32
+  // becoming root) or (uid_t)-1, which chown reads as "leave unchanged" (the
+  // file would silently stay the extracting user's).
+  static Status check_owner(struct archive_entry *e, const EntryInfo &ei) {
+    constexpr int64_t kMax = int64_t(uid_t(-1)) - 1;
+    int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+    if (uid < 0 || uid > kMax || gid < 0 || gid > kMax)
+      return Error::make(Code::invalid,
+                         ei.raw + ": owner " + std::to_string(uid) + ":" + std::to_string(gid) +
+                             " is out of range (0.." + std::to_string(kMax) + "); it cannot be preserved (spec 41)",
+                         ei.raw);
+    return {};
   }
 
   Error owner_error(struct archive_entry *e, const EntryInfo &ei) {

@@ -199,8 +199,10 @@ private:
 
   Error corrupt() {
     if (have_io_error_) return io_error_;
-    return Error::make(Code::invalid, std::string("corrupt or truncated ") + compression_name(c_) +
-                                          " stream: " + archive_message(outer_.get()));
+    // libarchive gives no text for some failures (a gzip stream cut inside its trailer).
+    const char *why = archive_error_string(outer_.get());
+    return Error::make(Code::invalid, std::string("corrupt or truncated ") + compression_name(c_) + " stream: " +
+                                          (why ? why : "it ends early or is damaged"));
   }
 
   // After the end of the compressed stream: the rest of the file (e.g. data a

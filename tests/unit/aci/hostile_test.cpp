@@ -471,3 +471,56 @@ TEST_CASE("hostile: file sizes add up against limits.max_bytes; a sparse file wi
   CHECK(st.st_size == (8 << 20));
   CHECK(uint64_t(st.st_blocks) * 512 < (1u << 20));
 }
+
+// chown(2) takes a uid_t: 2^32 + 0 would be truncated to root, and (uid_t)-1
+// means "leave unchanged" (the file silently stays the extracting user's).
+TEST_CASE("spec 41: an owner chown cannot set is refused when owners are preserved") {
+  if (::geteuid() != 0) return;   // only root chowns; nothing to check otherwise
+  Arena a;
+  for (int64_t bad : {int64_t(1) << 32, int64_t(1) << 40, int64_t(4294967295)}) {
+    CAPTURE(bad);
+    TarBuilder::Spec s;
+    s.name = "rootfs/f";
+    s.data = "x";
+    s.uid = bad;
+    TarBuilder().aci_base().add(s).write(a.aci);
+    a.refuse(Code::invalid, "rootfs/f: owner " + std::to_string(bad) + ":0 is out of range");
+    s.uid = 0;
+    s.gid = bad;
+    TarBuilder().aci_base().add(s).write(a.aci);
+    a.refuse(Code::invalid, "rootfs/f: owner 0:" + std::to_string(bad) + " is out of range");
+    ExtractOptions keep_mine;
+    keep_mine.preserve_owners = false;   // the owner is not used: nothing to refuse
+    auto r = extract_image(a.aci, a.out, keep_mine);
+    REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+    REQUIRE(remove_tree(a.out).ok());
+  }
+  TarBuilder::Spec top;
+  top.name = "rootfs/f";
+  top.data = "x";
+  top.uid = 4294967294;   // the highest settable one
+  top.gid = 4294967294;
+  TarBuilder().aci_base().add(top).write(a.aci);
+  auto r = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  CHECK(lstat_of(a.out + "/rootfs/f").st_uid == 4294967294u);
+}
+
+TEST_CASE("hostile: a symlink with an empty target is named") {
+  Arena a;
+  TarBuilder::Spec s;
+  s.name = "rootfs/l";
+  s.type = AE_IFLNK;
+  s.mode = 0777;
+  TarBuilder().aci_base().add(s).write(a.aci);
+  a.refuse(Code::invalid, "rootfs/l: a symlink with an empty or unreadable target");
+}
+
+TEST_CASE("hostile: a gzip stream cut inside its trailer is named, with a reason") {
+  Arena a;
+  TarBuilder().aci_base().file("rootfs/f", std::string(5000, 'x')).write(a.s / "t.tar");
+  sh("gzip -c " + quote(a.s / "t.tar") + " > " + quote(a.s / "t.gz") + " && head -c -4 " + quote(a.s / "t.gz") +
+     " > " + quote(a.aci) + " && rm " + quote(a.s / "t.tar") + " " + quote(a.s / "t.gz"));
+  Error e = a.refuse(Code::invalid, "corrupt or truncated gzip stream: ");
+  CHECK(e.message.find("unknown libarchive error") == std::string::npos);
+}
