@@ -86,6 +86,9 @@ public:
   // Turns a failed archive_read_data*() on the current entry into an Error
   // (the decompressor's or the limit's error when that was the cause).
   Error data_error(std::string_view entry);
+  // Reads the current entry's data blocks without keeping them; each must lie
+  // within the entry's size (a sparse map could say otherwise).
+  Status check_data(struct archive_entry *e, std::string_view entry);
   // The current entry's data, at most `max` bytes (Code::limit naming `limit_name` beyond).
   Result<std::string> read_data(std::string_view entry, uint64_t max, const char *limit_name);
   // After next() returned nullptr: read the rest of the stream (the tar's
@@ -117,6 +120,9 @@ private:
   bool have_pending_ = false;
   Error pending_;             // why the read callback failed
 };
+
+// Code::invalid naming `entry` unless [off, off + n) lies within [0, size].
+Status check_extent(int64_t off, size_t n, int64_t size, std::string_view entry);
 
 // Layout rules of an ACI (spec 37-40): each entry is classified and checked
 // as it arrives; violations are appended to a list in archive order.

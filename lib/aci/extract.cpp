@@ -323,6 +323,7 @@ private:
     }));
     UniqueFd guard(fd);
     uint64_t end = 0;
+    int64_t limit = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
     for (;;) {
       const void *buf = nullptr;
       size_t size = 0;
@@ -330,6 +331,9 @@ private:
       int r = archive_read_data_block(stream.tar(), &buf, &size, &off);
       if (r == ARCHIVE_EOF) break;
       if (!la_ok(r)) return stream.data_error(ei.raw);
+      // Data beyond the declared size (a hostile sparse map) would make the
+      // file as large as its offset says, past what limits.max_bytes counted.
+      APPC_TRY_VOID(check_extent(off, size, limit, ei.raw));
       if (size) APPC_TRY_VOID(pwrite_all(fd, buf, size, uint64_t(off), ei.raw));
       end = std::max(end, uint64_t(off) + size);
     }

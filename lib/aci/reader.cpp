@@ -513,6 +513,27 @@ Error TarStream::data_error(std::string_view entry) {
                                 std::string(entry)));
 }
 
+Status TarStream::check_data(struct archive_entry *e, std::string_view entry) {
+  int64_t size = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
+  for (;;) {
+    const void *buf = nullptr;
+    size_t n = 0;
+    la_int64_t off = 0;
+    int r = archive_read_data_block(tar_.get(), &buf, &n, &off);
+    if (r == ARCHIVE_EOF) return {};
+    if (!la_ok(r)) return data_error(entry);
+    APPC_TRY_VOID(check_extent(off, n, size, entry));
+  }
+}
+
+Status check_extent(int64_t off, size_t n, int64_t size, std::string_view entry) {
+  if (off >= 0 && uint64_t(off) <= uint64_t(size) && n <= uint64_t(size) - uint64_t(off)) return {};
+  return Error::make(Code::invalid,
+                     std::string(entry) + ": data at offset " + std::to_string(off) + " lies beyond the file's size of " +
+                         std::to_string(size) + " bytes (a damaged or hostile sparse map)",
+                     std::string(entry));
+}
+
 Result<std::string> TarStream::read_data(std::string_view entry, uint64_t max, const char *limit_name) {
   std::string out;
   char buf[65536];
@@ -697,6 +718,10 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
     if (ei.top == Top::manifest && ei.ok) {
       bool parsed = false;
       APPC_TRY_VOID(take_manifest(*stream, ei, opts.limits, info, diags, parsed));
+    } else if (ei.type == AE_IFREG && !ei.hardlink) {
+      // Walk the data (as cheap as skipping it: the blocks are not copied) so
+      // that a sparse map reaching past the file's size is found here too.
+      APPC_TRY_VOID(stream->check_data(e, ei.raw));
     }
   }
   info.id = APPC_TRY(stream->finish());

@@ -190,7 +190,30 @@ def cases(sentinel):
     big.size = 1 << 32
     add("a header declaring 4 GiB, then 1 KiB of data", tar_bytes(BASE())[:1536] + big.tobuf(tarfile.USTAR_FORMAT) +
         b"x" * 1024, False, False, "rootfs/big: corrupt or truncated archive")
+    # sparse files (GNU sparse 1.0 in pax): the map must stay within the real size,
+    # and the real size counts against limits.max_bytes (64 GiB by default)
+    add("sparse map within the size", sparse10(8192, 4096, 512), True, True)
+    add("sparse map placing data at 1 PiB", sparse10(8192, 1 << 50, 512), False, False,
+        "rootfs/huge: data at offset 1125899906842624 lies beyond the file's size of 8192")
+    add("sparse file claiming 1 TiB", sparse10(1 << 40, 4096, 512), False, False,
+        "rootfs/huge: the archive's files add up to more than 68719476736 bytes (limits.max_bytes")
     return out
+
+
+def sparse10(realsize, off, length):
+    """manifest + rootfs/ + rootfs/huge, a GNU sparse 1.0 file with one region."""
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for t, d in BASE():
+            tf.addfile(t, io.BytesIO(d) if t.type == tarfile.REGTYPE else None)
+        m = b"1\n%d\n%d\n" % (off, length)
+        data = m + b"\0" * (-len(m) % 512) + b"D" * length
+        t = tarfile.TarInfo("rootfs/GNUSparseFile.0/huge")
+        t.size = len(data)
+        t.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "rootfs/huge",
+                         "GNU.sparse.realsize": str(realsize)}
+        tf.addfile(t, io.BytesIO(data))
+    return bio.getvalue()
 
 
 def tree(path):

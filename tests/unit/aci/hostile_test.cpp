@@ -524,3 +524,82 @@ TEST_CASE("hostile: a gzip stream cut inside its trailer is named, with a reason
   Error e = a.refuse(Code::invalid, "corrupt or truncated gzip stream: ");
   CHECK(e.message.find("unknown libarchive error") == std::string::npos);
 }
+
+namespace {
+
+// One ustar header block (512 bytes) with its checksum.
+std::string ustar_header(const std::string &name, char type, uint64_t size) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  auto octal = [&](size_t at, size_t width, uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*llo", int(width - 1), static_cast<unsigned long long>(v));
+    h.replace(at, width - 1, buf);
+  };
+  octal(100, 8, 0644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, size);
+  octal(136, 12, 1000000000);
+  h[156] = type;
+  h.replace(257, 6, std::string("ustar\0", 6));
+  h.replace(263, 2, "00");
+  h.replace(148, 8, "        ");
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06o", sum);
+  h.replace(148, 7, std::string(buf, 6) + '\0');
+  return h;
+}
+
+std::string pad512(std::string s) {
+  s.resize((s.size() + 511) / 512 * 512, '\0');
+  return s;
+}
+
+std::string pax_record(const std::string &key, const std::string &value) {
+  std::string body = " " + key + "=" + value + "\n";
+  size_t len = body.size() + 1;
+  while (std::to_string(len).size() + body.size() != len) ++len;
+  return std::to_string(len) + body;
+}
+
+// manifest + rootfs/ + a GNU sparse 1.0 file (pax) whose map puts `len` bytes at
+// `off`, with the given real size.
+std::string sparse10_aci(uint64_t realsize, uint64_t off, uint64_t len) {
+  std::string tar = TarBuilder().aci_base().bytes();
+  tar.resize(tar.size() - 1024);   // drop the end-of-archive blocks
+  std::string pax = pax_record("GNU.sparse.major", "1") + pax_record("GNU.sparse.minor", "0") +
+                    pax_record("GNU.sparse.name", "rootfs/huge") +
+                    pax_record("GNU.sparse.realsize", std::to_string(realsize));
+  tar += ustar_header("rootfs/PaxHeaders/huge", 'x', pax.size()) + pad512(pax);
+  std::string data = pad512("1\n" + std::to_string(off) + "\n" + std::to_string(len) + "\n") + std::string(len, 'D');
+  tar += ustar_header("rootfs/GNUSparseFile.0/huge", '0', data.size()) + pad512(data);
+  return tar + std::string(1024, '\0');
+}
+
+} // namespace
+
+// The sparse map says where each stored block goes. One beyond the file's
+// size would make the file as long as that offset (a petabyte of holes from a
+// few blocks), past the bound limits.max_bytes puts on the declared size.
+TEST_CASE("hostile: a sparse map placing data beyond the file's size is refused (read, extract, import)") {
+  Arena a;
+  write_file(a.aci, sparse10_aci(8192, 4096, 512));
+  auto ok = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(ok.ok(), dump(ok.error()));
+  CHECK(lstat_of(a.out + "/rootfs/huge").st_size == 8192);
+  CHECK(slurp(a.out + "/rootfs/huge").substr(4096, 512) == std::string(512, 'D'));
+  REQUIRE(remove_tree(a.out).ok());
+
+  for (uint64_t off : {uint64_t(1) << 50, uint64_t(8192 - 511)}) {
+    CAPTURE(off);
+    write_file(a.aci, sparse10_aci(8192, off, 512));
+    a.refuse(Code::invalid, "rootfs/huge: data at offset " + std::to_string(off) + " lies beyond the file's size of 8192");
+    auto r = read_image(a.aci);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::invalid);
+    CHECK(r.error().message.find("rootfs/huge: data at offset") != std::string::npos);
+  }
+}
