@@ -343,7 +343,7 @@ private:
     if (archive_entry_size_is_set(e) && want > 0 && end < uint64_t(want) && ::ftruncate(fd, want) < 0)
       return Error::from_errno(errno, ei.raw + ": truncate");
     APPC_TRY_VOID(finish_fd(fd, e, ei.raw));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.files;
     return {};
   }
@@ -371,7 +371,7 @@ private:
     // The target text is kept verbatim: a symlink may point anywhere, it is only never followed here.
     APPC_TRY(create(pfd, name, false, ei, "symlink", [&] { return ::symlinkat(target, pfd, name.c_str()); }));
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, false));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.symlinks;
     return {};
   }
@@ -395,7 +395,7 @@ private:
       return {};
     }
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, true));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++(fifo ? res_.fifos : res_.devices);
     return {};
   }
@@ -404,7 +404,7 @@ private:
     // The layout check made sure the target is an earlier non-directory entry
     // under rootfs/; it must also have been extracted (not filtered out, not a
     // skipped device).
-    if (!extracted_.count(ei.link_clean))
+    if (!extracted_.count(name_key(ei.link_clean)))
       return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean + "\" was not extracted",
                          ei.raw);
     std::string_view trel = std::string_view(ei.link_clean).substr(7);   // below "rootfs/"
@@ -422,7 +422,7 @@ private:
     // linkat without AT_SYMLINK_FOLLOW: a symlink target is linked itself, never followed.
     APPC_TRY(create(pfd, name, false, ei, "hardlink",
                     [&] { return ::linkat(tfd->get(), tname.c_str(), pfd, name.c_str(), 0); }));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.hardlinks;
     return {};
   }
@@ -550,7 +550,7 @@ private:
   unsigned long long resolve_ = 0;
   bool root_meta_ = false;
   std::vector<DirMeta> dirs_;
-  std::unordered_set<std::string> extracted_;   // clean names of non-directories created
+  std::unordered_set<NameKey, NameKeyHash> extracted_;   // clean names of non-directories created
   UniqueFd cache_fd_;                           // the last parent directory opened
   bool cache_stale_ = false;
   std::unordered_set<DevIno, DevInoHash> ours_;  // overlay: directories this archive made or merged

@@ -4,6 +4,7 @@
 #include "spec/manifest.hpp"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -588,6 +589,17 @@ const char *kind_name(unsigned type) {
 
 } // namespace
 
+NameKey name_key(std::string_view clean_name) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(clean_name.data(), clean_name.size(), md, &len, EVP_sha256(), nullptr) != 1 || len < 16)
+    throw std::bad_alloc();   // OpenSSL fails only when it cannot allocate
+  NameKey k;
+  std::memcpy(&k.a, md, 8);
+  std::memcpy(&k.b, md + 8, 8);
+  return k;
+}
+
 void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<Diagnostic> &diags) {
   const char *name = archive_entry_pathname(e);
   if (!name) name = archive_entry_pathname_utf8(e);
@@ -649,13 +661,13 @@ void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<D
     } else if (out.link_clean.compare(0, 7, "rootfs/") != 0) {
       add("hardlink target \"" + target + "\" is outside rootfs/", 40);
     } else {
-      auto it = seen_.find(out.link_clean);
+      auto it = seen_.find(name_key(out.link_clean));
       if (it == seen_.end()) add("hardlink target \"" + target + "\" is not an earlier entry of this archive", 0);
       else if (it->second) add("hardlink target \"" + target + "\" is a directory", 0);
     }
   }
 
-  if (!seen_.emplace(c, !out.hardlink && out.type == AE_IFDIR).second)
+  if (!seen_.emplace(name_key(c), !out.hardlink && out.type == AE_IFDIR).second)
     add("duplicate entry: \"" + (c.empty() ? std::string(".") : c) + "\" is already in the archive", 39);
 }
 
@@ -715,6 +727,11 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
     struct archive_entry *e = APPC_TRY(stream->next());
     if (!e) break;
     layout.check(e, ei, diags);
+    if (diags.size() >= kMaxDiagnostics) {
+      diags.push_back(Diagnostic{ei.raw, "more than " + std::to_string(kMaxDiagnostics) +
+                                             " findings: the rest of the archive is not checked", 0});
+      return Error::invalid(std::move(diags));
+    }
     if (ei.top == Top::manifest && ei.ok) {
       bool parsed = false;
       APPC_TRY_VOID(take_manifest(*stream, ei, opts.limits, info, diags, parsed));
