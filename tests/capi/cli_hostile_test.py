@@ -274,11 +274,55 @@ def one(S, name, data, valid, extracts, needle):
     check(leftovers == [], f"{name}: temporary directories left: {leftovers}")
 
 
+def long_name_bomb(S, n=30000, name_len=3000):
+    """n directory entries, each named by a pax header of name_len bytes, gzip'ed
+    (~1 MB): validation must not hold the names (it keeps a 16-byte digest each).
+    Holding them took more than n x name_len bytes (~110 MB here); the bound is half of that."""
+    def hdr(name, typ, size):
+        h = bytearray(512)
+        h[0:len(name)] = name
+        h[100:108] = b"0000755\0"
+        h[108:116] = h[116:124] = b"0000000\0"
+        h[124:136] = b"%011o\0" % size
+        h[136:148] = b"00000000000\0"
+        h[156:157] = typ
+        h[257:265] = b"ustar\x0000"
+        h[148:156] = b" " * 8
+        h[148:155] = b"%06o\0" % sum(h)
+        return bytes(h)
+
+    def record(key, value):
+        body = b" " + key + b"=" + value + b"\n"
+        length = len(body) + 1
+        while len(str(length)) + len(body) != length:
+            length += 1
+        return str(length).encode() + body
+
+    z = gzip.GzipFile(os.path.join(S, "bomb.aci"), "wb", compresslevel=1)
+    z.write(hdr(b"manifest", b"0", len(MAN)) + MAN + b"\0" * (-len(MAN) % 512) + hdr(b"rootfs", b"5", 0))
+    prefix = b"rootfs/" + b"d" * name_len
+    for i in range(n):
+        p = record(b"path", prefix + b"%d" % i)
+        z.write(hdr(b"PaxHeader", b"x", len(p)) + p + b"\0" * (-len(p) % 512) + hdr(b"x", b"5", 0))
+    z.write(b"\0" * 1024)
+    z.close()
+    proc = subprocess.Popen([appc, "image", "validate", os.path.join(S, "bomb.aci")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read().decode()
+    proc.stdout.close()
+    proc.stderr.close()
+    check(os.waitstatus_to_exitcode(status) == 0 and "valid (sha512-" in out, f"long-name bomb validates: {out!r}")
+    limit_kb = n * name_len // 2 // 1024
+    check(usage.ru_maxrss < limit_kb, f"long-name bomb: validation used {usage.ru_maxrss} KB, bound {limit_kb} KB")
+
+
 def main():
     S = tempfile.mkdtemp(prefix="appc-cli-hostile-", dir="/dev/shm")
     try:
         for case in cases(os.path.join(S, "sentinel")):
             one(S, *case)
+        long_name_bomb(S)
     finally:
         shutil.rmtree(S, ignore_errors=True)
     print(f"{checks} checks, {len(failures)} failures")

@@ -4,6 +4,8 @@
 // nor a temporary directory behind.
 #include "aci_test_util.hpp"
 
+#include "aci/archive_stream.hpp"
+
 #include <doctest/doctest.h>
 
 #include <linux/filter.h>
@@ -602,4 +604,26 @@ TEST_CASE("hostile: a sparse map placing data beyond the file's size is refused 
     CHECK(r.error().code == Code::invalid);
     CHECK(r.error().message.find("rootfs/huge: data at offset") != std::string::npos);
   }
+}
+
+TEST_CASE("hostile: validation lists at most 1000 findings, then stops saying so") {
+  Arena a;
+  TarBuilder t;
+  t.aci_base();
+  for (int i = 0; i < 1500; ++i) t.file("/abs" + std::to_string(i), "");
+  t.write(a.aci);
+  auto r = read_image(a.aci);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Code::invalid);
+  REQUIRE(r.error().diagnostics.size() == 1001);
+  CHECK(r.error().diagnostics.back().message.find("more than 1000 findings") != std::string::npos);
+  CHECK(r.error().diagnostics.back().path == "/abs999");
+}
+
+TEST_CASE("name_key: equal names give equal keys, different names different ones") {
+  using detail::name_key;
+  CHECK(name_key("rootfs/a") == name_key(std::string("rootfs/") + "a"));
+  CHECK_FALSE(name_key("rootfs/a") == name_key("rootfs/b"));
+  CHECK_FALSE(name_key("") == name_key("rootfs"));
+  CHECK_FALSE(name_key(std::string(5000, 'x')) == name_key(std::string(5001, 'x')));
 }
