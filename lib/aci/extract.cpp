@@ -242,9 +242,15 @@ private:
       auto r = open_beneath(base, prefix, O_PATH | O_DIRECTORY, 0, resolve_);
       if (!r && r.error().sys_errno == ENOENT) {
         int at = prev ? prev.get() : base;
-        if (::mkdirat(at, comp.c_str(), 0755) < 0 && errno != EEXIST) return Error::from_errno(errno, "mkdir " + prefix);
+        bool existed = false;
+        if (::mkdirat(at, comp.c_str(), 0755) < 0) {
+          if (errno != EEXIST) return Error::from_errno(errno, "mkdir " + prefix);
+          existed = true;   // there, yet not found: a symlink to nothing (or a race)
+        }
         APPC_TRY_VOID(note_ours(at, comp, prefix));
         r = open_beneath(base, prefix, O_PATH | O_DIRECTORY, 0, resolve_);
+        if (!r && existed && r.error().sys_errno == ENOENT)
+          return Error::make(Code::invalid, "the parent " + prefix + " is a symlink to something that does not exist");
       }
       if (!r) return r;
       prev = std::move(r).value();

@@ -627,3 +627,11 @@ TEST_CASE("name_key: equal names give equal keys, different names different ones
   CHECK_FALSE(name_key("") == name_key("rootfs"));
   CHECK_FALSE(name_key(std::string(5000, 'x')) == name_key(std::string(5001, 'x')));
 }
+
+TEST_CASE("hostile: a parent that is a symlink to nothing is named as such") {
+  Arena a;
+  TarBuilder().aci_base().symlink("rootfs/s", "nowhere").file("rootfs/s/f", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/s/f: the parent s is a symlink to something that does not exist");
+  TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/d/a", "../b").file("rootfs/d/a/f", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/d/a/f: the parent d/a is a symlink to something that does not exist");
+}
