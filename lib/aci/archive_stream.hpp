@@ -86,6 +86,9 @@ public:
   // Turns a failed archive_read_data*() on the current entry into an Error
   // (the decompressor's or the limit's error when that was the cause).
   Error data_error(std::string_view entry);
+  // Reads the current entry's data blocks without keeping them; each must lie
+  // within the entry's size (a sparse map could say otherwise).
+  Status check_data(struct archive_entry *e, std::string_view entry);
   // The current entry's data, at most `max` bytes (Code::limit naming `limit_name` beyond).
   Result<std::string> read_data(std::string_view entry, uint64_t max, const char *limit_name);
   // After next() returned nullptr: read the rest of the stream (the tar's
@@ -112,10 +115,32 @@ private:
   bool hash_here_ = true;     // hash on the parsing side (this thread)
   uint64_t bytes_out_ = 0;    // delivered to the tar reader (+ drained)
   uint64_t entries_ = 0;
+  uint64_t file_bytes_ = 0;   // sum of the regular files' sizes (sparse files at their full size)
   bool eof_ = false;
   bool have_pending_ = false;
   Error pending_;             // why the read callback failed
 };
+
+// Code::invalid naming `entry` unless [off, off + n) lies within [0, size].
+Status check_extent(int64_t off, size_t n, int64_t size, std::string_view entry);
+
+// A 128-bit digest of a cleaned name (SHA-256, truncated). The sets of names
+// that the layout check and the extractor keep hold these, 16 bytes an entry
+// whatever the names' lengths: an entry-count bomb of long names would
+// otherwise hold gigabytes of them. A collision (never seen, never craftable
+// to any gain) could only refuse an archive or fail a hardlink, never let one
+// through: every path is still resolved beneath the target.
+struct NameKey {
+  uint64_t a = 0, b = 0;
+  bool operator==(const NameKey &) const = default;
+};
+struct NameKeyHash {
+  size_t operator()(const NameKey &k) const noexcept { return size_t(k.a); }
+};
+NameKey name_key(std::string_view clean_name);
+
+// At most this many findings are listed; the check stops after them.
+constexpr size_t kMaxDiagnostics = 1000;
 
 // Layout rules of an ACI (spec 37-40): each entry is classified and checked
 // as it arrives; violations are appended to a list in archive order.
@@ -139,7 +164,7 @@ public:
   void finish(std::vector<Diagnostic> &diags) const;
 
 private:
-  std::unordered_map<std::string, bool> seen_;   // clean name -> is a directory
+  std::unordered_map<NameKey, bool, NameKeyHash> seen_;   // clean name -> is a directory
   bool have_manifest_ = false, have_rootfs_ = false;
 };
 

@@ -89,6 +89,7 @@ public:
       if (!e) break;
       layout.check(e, ei, diags);
       if (!ei.ok) return Error::invalid(std::move(diags));
+      if (can_chown_) APPC_TRY_VOID(check_owner(e, ei));
       if (ei.top == Top::manifest) {
         bool parsed = false;
         APPC_TRY_VOID(take_manifest(stream, ei, opts_.limits, res_.info, diags, parsed));
@@ -241,9 +242,15 @@ private:
       auto r = open_beneath(base, prefix, O_PATH | O_DIRECTORY, 0, resolve_);
       if (!r && r.error().sys_errno == ENOENT) {
         int at = prev ? prev.get() : base;
-        if (::mkdirat(at, comp.c_str(), 0755) < 0 && errno != EEXIST) return Error::from_errno(errno, "mkdir " + prefix);
+        bool existed = false;
+        if (::mkdirat(at, comp.c_str(), 0755) < 0) {
+          if (errno != EEXIST) return Error::from_errno(errno, "mkdir " + prefix);
+          existed = true;   // there, yet not found: a symlink to nothing (or a race)
+        }
         APPC_TRY_VOID(note_ours(at, comp, prefix));
         r = open_beneath(base, prefix, O_PATH | O_DIRECTORY, 0, resolve_);
+        if (!r && existed && r.error().sys_errno == ENOENT)
+          return Error::make(Code::invalid, "the parent " + prefix + " is a symlink to something that does not exist");
       }
       if (!r) return r;
       prev = std::move(r).value();
@@ -322,6 +329,7 @@ private:
     }));
     UniqueFd guard(fd);
     uint64_t end = 0;
+    int64_t limit = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
     for (;;) {
       const void *buf = nullptr;
       size_t size = 0;
@@ -329,6 +337,9 @@ private:
       int r = archive_read_data_block(stream.tar(), &buf, &size, &off);
       if (r == ARCHIVE_EOF) break;
       if (!la_ok(r)) return stream.data_error(ei.raw);
+      // Data beyond the declared size (a hostile sparse map) would make the
+      // file as large as its offset says, past what limits.max_bytes counted.
+      APPC_TRY_VOID(check_extent(off, size, limit, ei.raw));
       if (size) APPC_TRY_VOID(pwrite_all(fd, buf, size, uint64_t(off), ei.raw));
       end = std::max(end, uint64_t(off) + size);
     }
@@ -338,7 +349,7 @@ private:
     if (archive_entry_size_is_set(e) && want > 0 && end < uint64_t(want) && ::ftruncate(fd, want) < 0)
       return Error::from_errno(errno, ei.raw + ": truncate");
     APPC_TRY_VOID(finish_fd(fd, e, ei.raw));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.files;
     return {};
   }
@@ -360,11 +371,13 @@ private:
   Status make_symlink(int pfd, const std::string &name, struct archive_entry *e, const EntryInfo &ei) {
     const char *target = archive_entry_symlink(e);
     if (!target) target = archive_entry_symlink_utf8(e);
-    if (!target) return Error::make(Code::invalid, ei.raw + ": the symlink target cannot be read", ei.raw);
+    if (!target || !*target)   // libarchive leaves an empty target unset
+      return Error::make(Code::invalid, ei.raw + ": a symlink with an empty or unreadable target (Linux has no empty symlinks)",
+                         ei.raw);
     // The target text is kept verbatim: a symlink may point anywhere, it is only never followed here.
     APPC_TRY(create(pfd, name, false, ei, "symlink", [&] { return ::symlinkat(target, pfd, name.c_str()); }));
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, false));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.symlinks;
     return {};
   }
@@ -388,7 +401,7 @@ private:
       return {};
     }
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, true));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++(fifo ? res_.fifos : res_.devices);
     return {};
   }
@@ -397,7 +410,7 @@ private:
     // The layout check made sure the target is an earlier non-directory entry
     // under rootfs/; it must also have been extracted (not filtered out, not a
     // skipped device).
-    if (!extracted_.count(ei.link_clean))
+    if (!extracted_.count(name_key(ei.link_clean)))
       return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean + "\" was not extracted",
                          ei.raw);
     std::string_view trel = std::string_view(ei.link_clean).substr(7);   // below "rootfs/"
@@ -415,7 +428,7 @@ private:
     // linkat without AT_SYMLINK_FOLLOW: a symlink target is linked itself, never followed.
     APPC_TRY(create(pfd, name, false, ei, "hardlink",
                     [&] { return ::linkat(tfd->get(), tname.c_str(), pfd, name.c_str(), 0); }));
-    extracted_.insert(ei.clean);
+    extracted_.insert(name_key(ei.clean));
     ++res_.hardlinks;
     return {};
   }
@@ -437,6 +450,20 @@ private:
       t[1].tv_sec = archive_entry_mtime(e);
       t[1].tv_nsec = archive_entry_mtime_nsec(e);
     }
+  }
+
+  // A uid or gid chown cannot set: beyond uid_t (it would be truncated, 2^32
+  // becoming root) or (uid_t)-1, which chown reads as "leave unchanged" (the
+  // file would silently stay the extracting user's).
+  static Status check_owner(struct archive_entry *e, const EntryInfo &ei) {
+    constexpr int64_t kMax = int64_t(uid_t(-1)) - 1;
+    int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+    if (uid < 0 || uid > kMax || gid < 0 || gid > kMax)
+      return Error::make(Code::invalid,
+                         ei.raw + ": owner " + std::to_string(uid) + ":" + std::to_string(gid) +
+                             " is out of range (0.." + std::to_string(kMax) + "); it cannot be preserved (spec 41)",
+                         ei.raw);
+    return {};
   }
 
   Error owner_error(struct archive_entry *e, const EntryInfo &ei) {
@@ -529,7 +556,7 @@ private:
   unsigned long long resolve_ = 0;
   bool root_meta_ = false;
   std::vector<DirMeta> dirs_;
-  std::unordered_set<std::string> extracted_;   // clean names of non-directories created
+  std::unordered_set<NameKey, NameKeyHash> extracted_;   // clean names of non-directories created
   UniqueFd cache_fd_;                           // the last parent directory opened
   bool cache_stale_ = false;
   std::unordered_set<DevIno, DevInoHash> ours_;  // overlay: directories this archive made or merged

@@ -4,6 +4,7 @@
 #include "spec/manifest.hpp"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,8 +200,10 @@ private:
 
   Error corrupt() {
     if (have_io_error_) return io_error_;
-    return Error::make(Code::invalid, std::string("corrupt or truncated ") + compression_name(c_) +
-                                          " stream: " + archive_message(outer_.get()));
+    // libarchive gives no text for some failures (a gzip stream cut inside its trailer).
+    const char *why = archive_error_string(outer_.get());
+    return Error::make(Code::invalid, std::string("corrupt or truncated ") + compression_name(c_) + " stream: " +
+                                          (why ? why : "it ends early or is damaged"));
   }
 
   // After the end of the compressed stream: the rest of the file (e.g. data a
@@ -484,6 +487,24 @@ Result<struct archive_entry *> TarStream::next() {
   if (++entries_ > opts_.limits.max_entries)
     return Error::make(Code::limit, "the archive has more than " + std::to_string(opts_.limits.max_entries) +
                                         " entries (limits.max_entries)");
+  // The files' own sizes count against max_bytes too: a sparse file's size is
+  // its full length, which its stored data (all the stream bound sees) need not
+  // come near — a few KiB of archive could otherwise unpack to terabytes of
+  // holes that every later reader of the tree walks through.
+  if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) && archive_entry_size_is_set(e)) {
+    int64_t size = archive_entry_size(e);
+    uint64_t max = opts_.limits.max_bytes;
+    if (size > 0 && uint64_t(size) > max - std::min(file_bytes_, max)) {
+      const char *name = archive_entry_pathname(e);
+      std::string shown = name ? name : "";
+      return Error::make(Code::limit,
+                         shown + ": the archive's files add up to more than " + std::to_string(max) +
+                             " bytes (limits.max_bytes; a sparse file counts at its full size, " +
+                             std::to_string(size) + " bytes here)",
+                         shown);
+    }
+    if (size > 0) file_bytes_ += uint64_t(size);
+  }
   return e;
 }
 
@@ -491,6 +512,27 @@ Error TarStream::data_error(std::string_view entry) {
   return pending_or(Error::make(Code::invalid,
                                 std::string(entry) + ": corrupt or truncated archive: " + archive_message(tar_.get()),
                                 std::string(entry)));
+}
+
+Status TarStream::check_data(struct archive_entry *e, std::string_view entry) {
+  int64_t size = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
+  for (;;) {
+    const void *buf = nullptr;
+    size_t n = 0;
+    la_int64_t off = 0;
+    int r = archive_read_data_block(tar_.get(), &buf, &n, &off);
+    if (r == ARCHIVE_EOF) return {};
+    if (!la_ok(r)) return data_error(entry);
+    APPC_TRY_VOID(check_extent(off, n, size, entry));
+  }
+}
+
+Status check_extent(int64_t off, size_t n, int64_t size, std::string_view entry) {
+  if (off >= 0 && uint64_t(off) <= uint64_t(size) && n <= uint64_t(size) - uint64_t(off)) return {};
+  return Error::make(Code::invalid,
+                     std::string(entry) + ": data at offset " + std::to_string(off) + " lies beyond the file's size of " +
+                         std::to_string(size) + " bytes (a damaged or hostile sparse map)",
+                     std::string(entry));
 }
 
 Result<std::string> TarStream::read_data(std::string_view entry, uint64_t max, const char *limit_name) {
@@ -546,6 +588,17 @@ const char *kind_name(unsigned type) {
 }
 
 } // namespace
+
+NameKey name_key(std::string_view clean_name) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(clean_name.data(), clean_name.size(), md, &len, EVP_sha256(), nullptr) != 1 || len < 16)
+    throw std::bad_alloc();   // OpenSSL fails only when it cannot allocate
+  NameKey k;
+  std::memcpy(&k.a, md, 8);
+  std::memcpy(&k.b, md + 8, 8);
+  return k;
+}
 
 void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<Diagnostic> &diags) {
   const char *name = archive_entry_pathname(e);
@@ -608,13 +661,13 @@ void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<D
     } else if (out.link_clean.compare(0, 7, "rootfs/") != 0) {
       add("hardlink target \"" + target + "\" is outside rootfs/", 40);
     } else {
-      auto it = seen_.find(out.link_clean);
+      auto it = seen_.find(name_key(out.link_clean));
       if (it == seen_.end()) add("hardlink target \"" + target + "\" is not an earlier entry of this archive", 0);
       else if (it->second) add("hardlink target \"" + target + "\" is a directory", 0);
     }
   }
 
-  if (!seen_.emplace(c, !out.hardlink && out.type == AE_IFDIR).second)
+  if (!seen_.emplace(name_key(c), !out.hardlink && out.type == AE_IFDIR).second)
     add("duplicate entry: \"" + (c.empty() ? std::string(".") : c) + "\" is already in the archive", 39);
 }
 
@@ -674,9 +727,18 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
     struct archive_entry *e = APPC_TRY(stream->next());
     if (!e) break;
     layout.check(e, ei, diags);
+    if (diags.size() >= kMaxDiagnostics) {
+      diags.push_back(Diagnostic{ei.raw, "more than " + std::to_string(kMaxDiagnostics) +
+                                             " findings: the rest of the archive is not checked", 0});
+      return Error::invalid(std::move(diags));
+    }
     if (ei.top == Top::manifest && ei.ok) {
       bool parsed = false;
       APPC_TRY_VOID(take_manifest(*stream, ei, opts.limits, info, diags, parsed));
+    } else if (ei.type == AE_IFREG && !ei.hardlink) {
+      // Walk the data (as cheap as skipping it: the blocks are not copied) so
+      // that a sparse map reaching past the file's size is found here too.
+      APPC_TRY_VOID(stream->check_data(e, ei.raw));
     }
   }
   info.id = APPC_TRY(stream->finish());

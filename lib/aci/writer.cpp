@@ -40,6 +40,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <locale.h>
 #include <memory>
 #include <sys/stat.h>
@@ -424,8 +425,9 @@ public:
   std::vector<std::string> take_notes() { return std::move(notes_); }
 
 private:
-  Status walk(int dirfd, const std::string &arch_dir, const std::string &fs_dir);
-  Status add_one(int dirfd, const std::string &name, const std::string &arch, const std::string &fs);
+  Status walk(UniqueFd &dir, const std::string &arch_dir, const std::string &fs_dir, size_t depth);
+  Status add_one(UniqueFd &parent, const std::string &name, const std::string &arch, const std::string &fs,
+                 size_t depth);
   Entry make_entry(const std::string &arch, const struct stat &st);
   archive_entry *linkify(archive_entry *e, const struct stat &st);
   Status put_xattrs(archive_entry *e, int fd, const std::string &fs);
@@ -436,8 +438,11 @@ private:
   Status tick();
   Error archive_failure(const std::string &what);
 
+  static constexpr size_t kKeepOpen = 64;   // directory levels that keep their descriptor during a walk
+
   const BuildOptions &opts_;
   Sink &sink_;
+  int rootfs_fd_ = -1;   // borrowed, during add_rootfs
   archive *tar_;
   std::string root_;
   std::unique_ptr<archive_entry_linkresolver, LinkResolverFree> links_;
@@ -601,13 +606,24 @@ Status Builder::add_rootfs(int rootfd, const struct stat &st) {
   if (!e) return Error::oom();
   APPC_TRY_VOID(put_xattrs(e.get(), rootfd, join(root_, "rootfs")));
   APPC_TRY_VOID(write_header(e.get(), "rootfs/"));
-  return walk(rootfd, "rootfs", join(root_, "rootfs"));
+  rootfs_fd_ = rootfd;
+  int dup = ::fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return Error::from_errno(errno, "dup");
+  UniqueFd dir(dup);
+  return walk(dir, "rootfs", join(root_, "rootfs"), 0);
 }
 
-Status Builder::walk(int dirfd, const std::string &arch_dir, const std::string &fs_dir) {
+// `dir` is the open directory at `arch_dir`. Only the deepest kKeepOpen levels
+// keep their descriptor while a subtree is walked: a shallower one is closed
+// and reopened afterwards from rootfs/ by its path (no symlink followed, and it
+// must still be the same directory), so a tree thousands of levels deep needs
+// no more descriptors than that.
+Status Builder::walk(UniqueFd &dir, const std::string &arch_dir, const std::string &fs_dir, size_t depth) {
+  struct stat self;
+  if (::fstat(dir.get(), &self) < 0) return Error::from_errno(errno, "stat " + fs_dir);
   std::vector<std::string> names;
   {
-    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    int dup = ::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return Error::from_errno(errno, "reading directory " + fs_dir);
     std::unique_ptr<DIR, DirClose> d(::fdopendir(dup));
     if (!d) {
@@ -628,12 +644,28 @@ Status Builder::walk(int dirfd, const std::string &arch_dir, const std::string &
     }
   }
   std::sort(names.begin(), names.end());  // byte order: std::string compares as unsigned char
-  for (const std::string &name : names)
-    APPC_TRY_VOID(add_one(dirfd, name, arch_dir + "/" + name, join(fs_dir, name)));
+  for (const std::string &name : names) {
+    if (!dir) {
+      std::string_view rel = std::string_view(arch_dir).substr(std::min<size_t>(arch_dir.size(), 7));   // below "rootfs/"
+      auto r = open_beneath(rootfs_fd_, rel, O_RDONLY | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS);
+      if (!r) {
+        if (r.error().sys_errno == ENOENT || r.error().sys_errno == ELOOP || r.error().sys_errno == ENOTDIR)
+          return changed(fs_dir);
+        return Error::from_errno(r.error().sys_errno, "opening directory " + fs_dir);
+      }
+      struct stat now;
+      if (::fstat(r->get(), &now) < 0) return Error::from_errno(errno, "stat " + fs_dir);
+      if (now.st_dev != self.st_dev || now.st_ino != self.st_ino) return changed(fs_dir);
+      dir = std::move(r).value();
+    }
+    APPC_TRY_VOID(add_one(dir, name, arch_dir + "/" + name, join(fs_dir, name), depth));
+  }
   return {};
 }
 
-Status Builder::add_one(int dirfd, const std::string &name, const std::string &arch, const std::string &fs) {
+Status Builder::add_one(UniqueFd &parent, const std::string &name, const std::string &arch, const std::string &fs,
+                        size_t depth) {
+  int dirfd = parent.get();
   struct stat st;
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT) return changed(fs);
@@ -656,7 +688,8 @@ Status Builder::add_one(int dirfd, const std::string &name, const std::string &a
     APPC_TRY_VOID(put_xattrs(e.get(), dfd.get(), fs));
     APPC_TRY_VOID(write_header(e.get(), arch + "/"));
     APPC_TRY_VOID(tick());
-    return walk(dfd.get(), arch, fs);
+    if (depth >= kKeepOpen) parent.reset();   // walk() reopens it when it needs it again
+    return walk(dfd, arch, fs, depth + 1);
   }
   case S_IFREG: {
     UniqueFd fd = APPC_TRY(open_file(dirfd, name, fs));

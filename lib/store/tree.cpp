@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -39,10 +40,14 @@ public:
     hash_.update("appc-tree-digest-1\n", 19);
   }
 
-  Status walk_dir(int dirfd, const std::string &rel) {
+  // `dir` is the open directory at `rel`. Only the deepest kKeepOpen levels
+  // keep their descriptor while a subtree is walked; a shallower one is closed
+  // and reopened by its path from the root afterwards (the root fd is kept),
+  // so a tree thousands of levels deep needs no more descriptors than that.
+  Status walk_dir(UniqueFd &dir, const std::string &rel, size_t depth) {
     std::vector<std::string> names;
     {
-      int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+      int dup = ::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0);
       if (dup < 0) return Error::from_errno(errno, "reading " + show(rel));
       DIR *d = ::fdopendir(dup);
       if (!d) {
@@ -60,10 +65,16 @@ public:
     }
     std::sort(names.begin(), names.end());
     for (const auto &n : names) {
+      if (!dir) {
+        auto r = open_beneath(root_fd_, std::string_view(rel).substr(1), O_RDONLY | O_DIRECTORY, 0,
+                              RESOLVE_NO_SYMLINKS);
+        if (!r) return Error::from_errno(r.error().sys_errno, "reopen " + show(rel));
+        dir = std::move(r).value();
+      }
       std::string path = rel + "/" + n;
       struct stat st;
-      if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return Error::from_errno(errno, "stat " + show(path));
-      APPC_TRY_VOID(entry(dirfd, n, path, st));
+      if (::fstatat(dir.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return Error::from_errno(errno, "stat " + show(path));
+      APPC_TRY_VOID(entry(dir, n, path, st, depth));
     }
     return {};
   }
@@ -72,7 +83,11 @@ public:
     struct stat st;
     if (::fstat(fd, &st) < 0) return Error::from_errno(errno, "stat /");
     header('d', "/", st, 0);
-    return walk_dir(fd, "");
+    root_fd_ = fd;
+    int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return Error::from_errno(errno, "dup");
+    UniqueFd dir(dup);
+    return walk_dir(dir, "", 0);
   }
 
   std::string base_;
@@ -81,6 +96,9 @@ public:
 
 private:
   static constexpr size_t kBuf = 1 << 20;
+  static constexpr uint64_t kReportEvery = 64u << 20;
+  static constexpr size_t kKeepOpen = 64;
+  int root_fd_ = -1;
 
   std::string show(const std::string &rel) const { return base_ + (rel.empty() ? "/" : rel); }
 
@@ -95,7 +113,9 @@ private:
     hash_.update(h.data(), h.size());
   }
 
-  Status entry(int dirfd, const std::string &name, const std::string &path, const struct stat &st) {
+  Status entry(UniqueFd &parent, const std::string &name, const std::string &path, const struct stat &st,
+               size_t depth) {
+    int dirfd = parent.get();
     ++files;
     if (progress_ && (files & 1023) == 0) {
       aci::Progress p;
@@ -109,13 +129,14 @@ private:
       header('d', path, st, 0);
       UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) return Error::from_errno(errno, "open " + show(path));
-      return walk_dir(fd.get(), path);
+      if (depth >= kKeepOpen) parent.reset();   // reopened by walk_dir when needed
+      return walk_dir(fd, path, depth + 1);
     }
     case S_IFREG: {
       header('f', path, st, uint64_t(st.st_size));
       UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
       if (!fd) return Error::from_errno(errno, "open " + show(path));
-      uint64_t got = 0;
+      uint64_t got = 0, next_report = kReportEvery;
       for (;;) {
         ssize_t n = ::read(fd.get(), buf_.get(), kBuf);
         if (n < 0) {
@@ -125,6 +146,15 @@ private:
         if (n == 0) break;
         hash_.update(buf_.get(), size_t(n));
         got += uint64_t(n);
+        // Large files (a sparse one may be mostly holes) report as they go, so a cancel is seen.
+        if (progress_ && got >= next_report) {
+          next_report = got + kReportEvery;
+          aci::Progress p;
+          p.bytes_out = size + got;
+          p.entries = files;
+          p.phase = "verify";
+          if (!progress_(p)) return Error::make(Code::cancelled, "verify cancelled");
+        }
       }
       // A file that changed size while read: its header already said otherwise.
       if (got != uint64_t(st.st_size)) hash_.update("\n!size-changed", 14);

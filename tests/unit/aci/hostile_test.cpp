@@ -4,6 +4,8 @@
 // nor a temporary directory behind.
 #include "aci_test_util.hpp"
 
+#include "aci/archive_stream.hpp"
+
 #include <doctest/doctest.h>
 
 #include <linux/filter.h>
@@ -430,4 +432,206 @@ TEST_CASE("without openat2: a component-by-component O_NOFOLLOW walk, refusing e
   CHECK_FALSE(exists(a.s / "inner"));
   CHECK_FALSE(exists(a.out));
   CHECK(list_tree(a.sentinel) == std::vector<std::string>{"keep"});
+}
+
+// A sparse file stores only its data, so the stream bound alone would let a
+// few KiB of archive unpack to terabytes of holes, which every later reader
+// of the tree (the store's digest walk, a copy) goes through byte by byte.
+// Its full size counts against limits.max_bytes, in every reader.
+TEST_CASE("hostile: a sparse file claiming a huge size is refused by limits.max_bytes (read, extract)") {
+  Arena a;
+  std::string img = a.s / "img";
+  for (const char *format : {"pax", "gnu"}) {
+    CAPTURE(format);
+    sh("mkdir -p " + quote(img + "/rootfs") + " && printf '%s' " + quote(kManifest) + " > " + quote(img + "/manifest") +
+       " && truncate -s 1T " + quote(img + "/rootfs/huge") + " && printf data | dd of=" + quote(img + "/rootfs/huge") +
+       " bs=1 seek=4096 conv=notrunc 2>/dev/null" + " && tar --sparse --format=" + format + " -C " + quote(img) +
+       " -cf " + quote(a.aci) + " manifest rootfs && rm -r " + quote(img));
+    CHECK(lstat_of(a.aci).st_size < (1 << 20));
+    Error e = a.refuse(Code::limit, "rootfs/huge: the archive's files add up to more than");
+    CHECK(e.message.find("limits.max_bytes") != std::string::npos);
+    auto r = read_image(a.aci);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::limit);
+    CHECK(r.error().message.find("rootfs/huge") != std::string::npos);
+  }
+}
+
+TEST_CASE("hostile: file sizes add up against limits.max_bytes; a sparse file within it keeps its holes") {
+  Arena a;
+  std::string img = a.s / "img";
+  sh("mkdir -p " + quote(img + "/rootfs") + " && printf '%s' " + quote(kManifest) + " > " + quote(img + "/manifest") +
+     " && truncate -s 8M " + quote(img + "/rootfs/sparse") + " && printf data | dd of=" + quote(img + "/rootfs/sparse") +
+     " bs=1 seek=4096 conv=notrunc 2>/dev/null" + " && tar --sparse --format=pax -C " + quote(img) + " -cf " +
+     quote(a.aci) + " manifest rootfs && rm -r " + quote(img));
+  ExtractOptions o;
+  o.limits.max_bytes = 4u << 20;   // far more than the archive, less than the file
+  a.refuse(Code::limit, "rootfs/sparse: the archive's files add up to more than 4194304 bytes", o);
+  auto r = extract_image(a.aci, a.out);   // the default bound
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  struct stat st = lstat_of(a.out + "/rootfs/sparse");
+  CHECK(st.st_size == (8 << 20));
+  CHECK(uint64_t(st.st_blocks) * 512 < (1u << 20));
+}
+
+// chown(2) takes a uid_t: 2^32 + 0 would be truncated to root, and (uid_t)-1
+// means "leave unchanged" (the file silently stays the extracting user's).
+TEST_CASE("spec 41: an owner chown cannot set is refused when owners are preserved") {
+  if (::geteuid() != 0) return;   // only root chowns; nothing to check otherwise
+  Arena a;
+  for (int64_t bad : {int64_t(1) << 32, int64_t(1) << 40, int64_t(4294967295)}) {
+    CAPTURE(bad);
+    TarBuilder::Spec s;
+    s.name = "rootfs/f";
+    s.data = "x";
+    s.uid = bad;
+    TarBuilder().aci_base().add(s).write(a.aci);
+    a.refuse(Code::invalid, "rootfs/f: owner " + std::to_string(bad) + ":0 is out of range");
+    s.uid = 0;
+    s.gid = bad;
+    TarBuilder().aci_base().add(s).write(a.aci);
+    a.refuse(Code::invalid, "rootfs/f: owner 0:" + std::to_string(bad) + " is out of range");
+    ExtractOptions keep_mine;
+    keep_mine.preserve_owners = false;   // the owner is not used: nothing to refuse
+    auto r = extract_image(a.aci, a.out, keep_mine);
+    REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+    REQUIRE(remove_tree(a.out).ok());
+  }
+  TarBuilder::Spec top;
+  top.name = "rootfs/f";
+  top.data = "x";
+  top.uid = 4294967294;   // the highest settable one
+  top.gid = 4294967294;
+  TarBuilder().aci_base().add(top).write(a.aci);
+  auto r = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(r.ok(), dump(r.error()));
+  CHECK(lstat_of(a.out + "/rootfs/f").st_uid == 4294967294u);
+}
+
+TEST_CASE("hostile: a symlink with an empty target is named") {
+  Arena a;
+  TarBuilder::Spec s;
+  s.name = "rootfs/l";
+  s.type = AE_IFLNK;
+  s.mode = 0777;
+  TarBuilder().aci_base().add(s).write(a.aci);
+  a.refuse(Code::invalid, "rootfs/l: a symlink with an empty or unreadable target");
+}
+
+TEST_CASE("hostile: a gzip stream cut inside its trailer is named, with a reason") {
+  Arena a;
+  TarBuilder().aci_base().file("rootfs/f", std::string(5000, 'x')).write(a.s / "t.tar");
+  sh("gzip -c " + quote(a.s / "t.tar") + " > " + quote(a.s / "t.gz") + " && head -c -4 " + quote(a.s / "t.gz") +
+     " > " + quote(a.aci) + " && rm " + quote(a.s / "t.tar") + " " + quote(a.s / "t.gz"));
+  Error e = a.refuse(Code::invalid, "corrupt or truncated gzip stream: ");
+  CHECK(e.message.find("unknown libarchive error") == std::string::npos);
+}
+
+namespace {
+
+// One ustar header block (512 bytes) with its checksum.
+std::string ustar_header(const std::string &name, char type, uint64_t size) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  auto octal = [&](size_t at, size_t width, uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*llo", int(width - 1), static_cast<unsigned long long>(v));
+    h.replace(at, width - 1, buf);
+  };
+  octal(100, 8, 0644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, size);
+  octal(136, 12, 1000000000);
+  h[156] = type;
+  h.replace(257, 6, std::string("ustar\0", 6));
+  h.replace(263, 2, "00");
+  h.replace(148, 8, "        ");
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06o", sum);
+  h.replace(148, 7, std::string(buf, 6) + '\0');
+  return h;
+}
+
+std::string pad512(std::string s) {
+  s.resize((s.size() + 511) / 512 * 512, '\0');
+  return s;
+}
+
+std::string pax_record(const std::string &key, const std::string &value) {
+  std::string body = " " + key + "=" + value + "\n";
+  size_t len = body.size() + 1;
+  while (std::to_string(len).size() + body.size() != len) ++len;
+  return std::to_string(len) + body;
+}
+
+// manifest + rootfs/ + a GNU sparse 1.0 file (pax) whose map puts `len` bytes at
+// `off`, with the given real size.
+std::string sparse10_aci(uint64_t realsize, uint64_t off, uint64_t len) {
+  std::string tar = TarBuilder().aci_base().bytes();
+  tar.resize(tar.size() - 1024);   // drop the end-of-archive blocks
+  std::string pax = pax_record("GNU.sparse.major", "1") + pax_record("GNU.sparse.minor", "0") +
+                    pax_record("GNU.sparse.name", "rootfs/huge") +
+                    pax_record("GNU.sparse.realsize", std::to_string(realsize));
+  tar += ustar_header("rootfs/PaxHeaders/huge", 'x', pax.size()) + pad512(pax);
+  std::string data = pad512("1\n" + std::to_string(off) + "\n" + std::to_string(len) + "\n") + std::string(len, 'D');
+  tar += ustar_header("rootfs/GNUSparseFile.0/huge", '0', data.size()) + pad512(data);
+  return tar + std::string(1024, '\0');
+}
+
+} // namespace
+
+// The sparse map says where each stored block goes. One beyond the file's
+// size would make the file as long as that offset (a petabyte of holes from a
+// few blocks), past the bound limits.max_bytes puts on the declared size.
+TEST_CASE("hostile: a sparse map placing data beyond the file's size is refused (read, extract, import)") {
+  Arena a;
+  write_file(a.aci, sparse10_aci(8192, 4096, 512));
+  auto ok = extract_image(a.aci, a.out);
+  REQUIRE_MESSAGE(ok.ok(), dump(ok.error()));
+  CHECK(lstat_of(a.out + "/rootfs/huge").st_size == 8192);
+  CHECK(slurp(a.out + "/rootfs/huge").substr(4096, 512) == std::string(512, 'D'));
+  REQUIRE(remove_tree(a.out).ok());
+
+  for (uint64_t off : {uint64_t(1) << 50, uint64_t(8192 - 511)}) {
+    CAPTURE(off);
+    write_file(a.aci, sparse10_aci(8192, off, 512));
+    a.refuse(Code::invalid, "rootfs/huge: data at offset " + std::to_string(off) + " lies beyond the file's size of 8192");
+    auto r = read_image(a.aci);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::invalid);
+    CHECK(r.error().message.find("rootfs/huge: data at offset") != std::string::npos);
+  }
+}
+
+TEST_CASE("hostile: validation lists at most 1000 findings, then stops saying so") {
+  Arena a;
+  TarBuilder t;
+  t.aci_base();
+  for (int i = 0; i < 1500; ++i) t.file("/abs" + std::to_string(i), "");
+  t.write(a.aci);
+  auto r = read_image(a.aci);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Code::invalid);
+  REQUIRE(r.error().diagnostics.size() == 1001);
+  CHECK(r.error().diagnostics.back().message.find("more than 1000 findings") != std::string::npos);
+  CHECK(r.error().diagnostics.back().path == "/abs999");
+}
+
+TEST_CASE("name_key: equal names give equal keys, different names different ones") {
+  using detail::name_key;
+  CHECK(name_key("rootfs/a") == name_key(std::string("rootfs/") + "a"));
+  CHECK_FALSE(name_key("rootfs/a") == name_key("rootfs/b"));
+  CHECK_FALSE(name_key("") == name_key("rootfs"));
+  CHECK_FALSE(name_key(std::string(5000, 'x')) == name_key(std::string(5001, 'x')));
+}
+
+TEST_CASE("hostile: a parent that is a symlink to nothing is named as such") {
+  Arena a;
+  TarBuilder().aci_base().symlink("rootfs/s", "nowhere").file("rootfs/s/f", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/s/f: the parent s is a symlink to something that does not exist");
+  TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/d/a", "../b").file("rootfs/d/a/f", "x").write(a.aci);
+  a.refuse(Code::invalid, "rootfs/d/a/f: the parent d/a is a symlink to something that does not exist");
 }

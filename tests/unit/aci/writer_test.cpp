@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -793,6 +794,34 @@ TEST_CASE("build: a tree with long, deep and UTF-8 names reads back with the sam
   REQUIRE_MESSAGE(x.ok(), x.error().message);
   CHECK(slurp(s / "x/rootfs/" + deep + "/file") == "x");
   CHECK(slurp(s / "x/rootfs/\xe6\x97\xa5\xe6\x9c\xac") == "nihon");
+}
+
+// The walk keeps a descriptor only for the deepest levels it is in (it used
+// to keep one per level and failed with EMFILE on a tree deeper than the
+// descriptor limit); entries after a deep subtree still come out, in order.
+TEST_CASE("build: a tree deeper than the descriptor limit builds, extracts and renders") {
+  Scratch s;
+  put(s / "l/manifest", kManifest);
+  std::string deep;
+  for (int i = 0; i < 1500; ++i) deep += "a/";
+  put(s / "l/rootfs/" + deep + "f", "bottom");
+  put(s / "l/rootfs/z", "after");
+  struct rlimit old;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  struct rlimit low = old;
+  low.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  auto r = build_image(s / "l", s / "o.aci");
+  auto x = r.ok() ? extract_image(s / "o.aci", s / "x") : Result<ExtractResult>(r.error());
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  REQUIRE_MESSAGE(r.ok(), r.error().message.substr(0, 200));
+  REQUIRE_MESSAGE(x.ok(), x.error().message.substr(0, 200));
+  CHECK(x->dirs == 1501);   // rootfs and the 1500 levels
+  CHECK(slurp(s / "x/rootfs/" + deep + "f") == "bottom");
+  CHECK(slurp(s / "x/rootfs/z") == "after");
+  auto entries = parse_tar(slurp(s / "o.aci"));
+  REQUIRE(!entries.empty());
+  CHECK(entries.back().name == "rootfs/z");
 }
 
 TEST_CASE("build: the process locale does not change the bytes of names (UTF-8 or not)") {

@@ -5,6 +5,7 @@
 #include "spec/manifest.hpp"
 
 #include <sys/file.h>
+#include <sys/resource.h>
 
 namespace appc::store::test {
 namespace {
@@ -379,6 +380,35 @@ TEST_CASE("spec 52, 53: a tree holds the image's dependencies, applied first; a 
   REQUIRE_MESSAGE(rr.ok(), (rr ? std::string() : rr.error().message));
   CHECK(slurp(sc / "out/etc/base") == "base\n");
   require_clean(*st);
+}
+
+// The digest walk keeps a descriptor only for the deepest levels it is in:
+// an image whose tree is far deeper than the descriptor limit is still
+// rendered, verified and checked (it used to fail with EMFILE).
+TEST_CASE("store: a tree deeper than the descriptor limit is rendered and verified") {
+  Scratch sc;
+  AciSpec s = simple("example.com/deep", "1.0.0");
+  std::string deep;
+  for (int i = 0; i < 1500; ++i) deep += "a/";
+  s.files[deep + "f"] = "bottom\n";
+  s.files["z"] = "after the deep subtree\n";
+  auto info = make_aci(sc / "deep.aci", s);
+  auto st = open_store(sc / "root");
+  must(st->import_file(sc / "deep.aci"));
+  struct rlimit old;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  struct rlimit low = old;
+  low.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  auto t = st->tree(info.id);
+  auto rep = st->check(true);
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  REQUIRE_MESSAGE(t.ok(), (t ? std::string() : t.error().message.substr(0, 300)));
+  CHECK(t->verified);
+  CHECK(slurp(t->rootfs + "/" + deep + "f") == "bottom\n");
+  CHECK(slurp(t->rootfs + "/z") == "after the deep subtree\n");
+  REQUIRE(rep.ok());
+  CHECK(rep->problems.empty());
 }
 
 TEST_CASE("store: a tree modified before its first use is detected, removed and rendered again") {
