@@ -16,8 +16,7 @@
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "aci/libarchive.hpp"
 
 #include <functional>
 #include <memory>
@@ -29,13 +28,13 @@
 namespace appc::aci::detail {
 
 struct ArchiveReadFree {
-  void operator()(struct archive *a) const noexcept { archive_read_free(a); }
+  void operator()(struct archive *a) const noexcept { la().archive_read_free(a); }
 };
 struct ArchiveWriteFree {
-  void operator()(struct archive *a) const noexcept { archive_write_free(a); }
+  void operator()(struct archive *a) const noexcept { la().archive_write_free(a); }
 };
 struct ArchiveEntryFree {
-  void operator()(struct archive_entry *e) const noexcept { archive_entry_free(e); }
+  void operator()(struct archive_entry *e) const noexcept { la().archive_entry_free(e); }
 };
 using ReadArchive = std::unique_ptr<struct archive, ArchiveReadFree>;
 using WriteArchive = std::unique_ptr<struct archive, ArchiveWriteFree>;

@@ -307,7 +307,7 @@ private:
   Status make_dir(int pfd, const std::string &name, std::string rel, struct archive_entry *e, const EntryInfo &ei) {
     APPC_TRY(create(pfd, name, true, ei, "directory", [&] { return ::mkdirat(pfd, name.c_str(), 0700); }));
     APPC_TRY_VOID(note_ours(pfd, name, ei.raw));
-    if (can_chown_ && ::fchownat(pfd, name.c_str(), archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+    if (can_chown_ && ::fchownat(pfd, name.c_str(), la().archive_entry_uid(e), la().archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
       return owner_error(e, ei);
     if (has_xattrs(e)) {
       UniqueFd fd(::openat(pfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -329,12 +329,12 @@ private:
     }));
     UniqueFd guard(fd);
     uint64_t end = 0;
-    int64_t limit = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
+    int64_t limit = la().archive_entry_size_is_set(e) ? std::max<int64_t>(la().archive_entry_size(e), 0) : INT64_MAX;
     for (;;) {
       const void *buf = nullptr;
       size_t size = 0;
       la_int64_t off = 0;
-      int r = archive_read_data_block(stream.tar(), &buf, &size, &off);
+      int r = la().archive_read_data_block(stream.tar(), &buf, &size, &off);
       if (r == ARCHIVE_EOF) break;
       if (!la_ok(r)) return stream.data_error(ei.raw);
       // Data beyond the declared size (a hostile sparse map) would make the
@@ -345,8 +345,8 @@ private:
     }
     // A sparse file ends in a hole: give it its full length (pwrite at block
     // offsets left the holes in between as holes).
-    int64_t want = archive_entry_size(e);
-    if (archive_entry_size_is_set(e) && want > 0 && end < uint64_t(want) && ::ftruncate(fd, want) < 0)
+    int64_t want = la().archive_entry_size(e);
+    if (la().archive_entry_size_is_set(e) && want > 0 && end < uint64_t(want) && ::ftruncate(fd, want) < 0)
       return Error::from_errno(errno, ei.raw + ": truncate");
     APPC_TRY_VOID(finish_fd(fd, e, ei.raw));
     extracted_.insert(name_key(ei.clean));
@@ -369,8 +369,8 @@ private:
   }
 
   Status make_symlink(int pfd, const std::string &name, struct archive_entry *e, const EntryInfo &ei) {
-    const char *target = archive_entry_symlink(e);
-    if (!target) target = archive_entry_symlink_utf8(e);
+    const char *target = la().archive_entry_symlink(e);
+    if (!target) target = la().archive_entry_symlink_utf8(e);
     if (!target || !*target)   // libarchive leaves an empty target unset
       return Error::make(Code::invalid, ei.raw + ": a symlink with an empty or unreadable target (Linux has no empty symlinks)",
                          ei.raw);
@@ -385,7 +385,7 @@ private:
   Status make_node(int pfd, const std::string &name, struct archive_entry *e, const EntryInfo &ei) {
     bool fifo = ei.type == AE_IFIFO;
     mode_t type = fifo ? S_IFIFO : ei.type == AE_IFCHR ? S_IFCHR : S_IFBLK;
-    dev_t dev = fifo ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+    dev_t dev = fifo ? 0 : makedev(la().archive_entry_rdevmajor(e), la().archive_entry_rdevminor(e));
     const char *kind = fifo ? "FIFO" : "device node";
     bool skipped = false;
     APPC_TRY(create(pfd, name, false, ei, kind, [&] {
@@ -435,20 +435,20 @@ private:
 
   // ------------------------------------------------------------ metadata
 
-  static mode_t mode_of(struct archive_entry *e) { return mode_t(archive_entry_perm(e) & 07777); }
+  static mode_t mode_of(struct archive_entry *e) { return mode_t(la().archive_entry_perm(e) & 07777); }
 
   static void times_of(struct archive_entry *e, struct timespec t[2]) {
     t[0].tv_sec = 0;
     t[0].tv_nsec = UTIME_OMIT;
-    if (archive_entry_atime_is_set(e)) {
-      t[0].tv_sec = archive_entry_atime(e);
-      t[0].tv_nsec = archive_entry_atime_nsec(e);
+    if (la().archive_entry_atime_is_set(e)) {
+      t[0].tv_sec = la().archive_entry_atime(e);
+      t[0].tv_nsec = la().archive_entry_atime_nsec(e);
     }
     t[1].tv_sec = 0;
     t[1].tv_nsec = UTIME_OMIT;
-    if (archive_entry_mtime_is_set(e)) {
-      t[1].tv_sec = archive_entry_mtime(e);
-      t[1].tv_nsec = archive_entry_mtime_nsec(e);
+    if (la().archive_entry_mtime_is_set(e)) {
+      t[1].tv_sec = la().archive_entry_mtime(e);
+      t[1].tv_nsec = la().archive_entry_mtime_nsec(e);
     }
   }
 
@@ -457,7 +457,7 @@ private:
   // file would silently stay the extracting user's).
   static Status check_owner(struct archive_entry *e, const EntryInfo &ei) {
     constexpr int64_t kMax = int64_t(uid_t(-1)) - 1;
-    int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+    int64_t uid = la().archive_entry_uid(e), gid = la().archive_entry_gid(e);
     if (uid < 0 || uid > kMax || gid < 0 || gid > kMax)
       return Error::make(Code::invalid,
                          ei.raw + ": owner " + std::to_string(uid) + ":" + std::to_string(gid) +
@@ -467,21 +467,21 @@ private:
   }
 
   Error owner_error(struct archive_entry *e, const EntryInfo &ei) {
-    return Error::from_errno(errno, ei.raw + ": chown to " + std::to_string(archive_entry_uid(e)) + ":" +
-                                        std::to_string(archive_entry_gid(e)));
+    return Error::from_errno(errno, ei.raw + ": chown to " + std::to_string(la().archive_entry_uid(e)) + ":" +
+                                        std::to_string(la().archive_entry_gid(e)));
   }
 
-  static bool has_xattrs(struct archive_entry *e) { return archive_entry_xattr_count(e) > 0; }
+  static bool has_xattrs(struct archive_entry *e) { return la().archive_entry_xattr_count(e) > 0; }
 
   // security.capability last: chown clears it, so it comes after chown, and
   // nothing after it may drop it again.
   static std::vector<Xattr> xattrs_of(struct archive_entry *e) {
     std::vector<Xattr> out;
-    if (archive_entry_xattr_reset(e) <= 0) return out;
+    if (la().archive_entry_xattr_reset(e) <= 0) return out;
     const char *n;
     const void *v;
     size_t s;
-    while (archive_entry_xattr_next(e, &n, &v, &s) == ARCHIVE_OK) out.push_back(Xattr{n, v, s});
+    while (la().archive_entry_xattr_next(e, &n, &v, &s) == ARCHIVE_OK) out.push_back(Xattr{n, v, s});
     std::stable_partition(out.begin(), out.end(),
                           [](const Xattr &x) { return std::strcmp(x.name, "security.capability") != 0; });
     return out;
@@ -517,16 +517,16 @@ private:
   }
 
   Status own_and_xattrs_fd(int fd, struct archive_entry *e, const std::string &entry) {
-    if (can_chown_ && ::fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
+    if (can_chown_ && ::fchown(fd, la().archive_entry_uid(e), la().archive_entry_gid(e)) < 0)
       return Error::from_errno(errno, entry + ": chown");
     return set_xattrs_fd(fd, e, entry);
   }
 
   // Owner, then mode (chown clears setuid/setgid), then xattrs, then times.
   Status finish_fd(int fd, struct archive_entry *e, const std::string &entry) {
-    if (can_chown_ && ::fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
-      return Error::from_errno(errno, entry + ": chown to " + std::to_string(archive_entry_uid(e)) + ":" +
-                                          std::to_string(archive_entry_gid(e)));
+    if (can_chown_ && ::fchown(fd, la().archive_entry_uid(e), la().archive_entry_gid(e)) < 0)
+      return Error::from_errno(errno, entry + ": chown to " + std::to_string(la().archive_entry_uid(e)) + ":" +
+                                          std::to_string(la().archive_entry_gid(e)));
     if (::fchmod(fd, mode_of(e)) < 0) return Error::from_errno(errno, entry + ": chmod");
     APPC_TRY_VOID(set_xattrs_fd(fd, e, entry));
     struct timespec t[2];
@@ -536,7 +536,7 @@ private:
   }
 
   Status finish_at(int pfd, const std::string &name, struct archive_entry *e, const EntryInfo &ei, bool chmod) {
-    if (can_chown_ && ::fchownat(pfd, name.c_str(), archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+    if (can_chown_ && ::fchownat(pfd, name.c_str(), la().archive_entry_uid(e), la().archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
       return owner_error(e, ei);
     // Only for devices and FIFOs this code just created (Linux has no mode on symlinks).
     if (chmod && ::fchmodat(pfd, name.c_str(), mode_of(e), 0) < 0) return Error::from_errno(errno, ei.raw + ": chmod");

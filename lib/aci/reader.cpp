@@ -1,10 +1,10 @@
 // One-pass reading of an ACI: decompress, hash, parse the tar, check the
 // layout and the manifest (archive_stream.hpp describes the pipeline).
 #include "aci/archive_stream.hpp"
+#include "util/hash.hpp"
 #include "spec/manifest.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,7 +19,7 @@ namespace appc::aci {
 namespace detail {
 
 std::string archive_message(struct archive *a) {
-  const char *s = a ? archive_error_string(a) : nullptr;
+  const char *s = a ? la().archive_error_string(a) : nullptr;
   return s ? s : "unknown libarchive error";
 }
 
@@ -84,31 +84,31 @@ public:
     bytes_in_.store(head_len_, std::memory_order_relaxed);
     c_ = detect_compression(inbuf_.get(), head_len_);
     if (c_ == Compression::none) return {};
-    outer_.reset(archive_read_new());
+    outer_.reset(la().archive_read_new());
     if (!outer_) throw std::bad_alloc();
     int r = ARCHIVE_OK;
     switch (c_) {
-    case Compression::gzip: r = archive_read_support_filter_gzip(outer_.get()); break;
-    case Compression::bzip2: r = archive_read_support_filter_bzip2(outer_.get()); break;
-    case Compression::xz: r = archive_read_support_filter_xz(outer_.get()); break;
-    case Compression::zstd: r = archive_read_support_filter_zstd(outer_.get()); break;
+    case Compression::gzip: r = la().archive_read_support_filter_gzip(outer_.get()); break;
+    case Compression::bzip2: r = la().archive_read_support_filter_bzip2(outer_.get()); break;
+    case Compression::xz: r = la().archive_read_support_filter_xz(outer_.get()); break;
+    case Compression::zstd: r = la().archive_read_support_filter_zstd(outer_.get()); break;
     case Compression::none: break;
     }
     // ARCHIVE_WARN would mean "only through an external program": not used.
     if (r != ARCHIVE_OK)
       return Error::make(Code::not_supported,
                          std::string("this libarchive cannot decompress ") + compression_name(c_) + " by itself");
-    archive_read_support_format_raw(outer_.get());
-    if (archive_read_open(outer_.get(), this, nullptr, &Source::outer_read, nullptr) != ARCHIVE_OK)
+    la().archive_read_support_format_raw(outer_.get());
+    if (la().archive_read_open(outer_.get(), this, nullptr, &Source::outer_read, nullptr) != ARCHIVE_OK)
       return corrupt();
     struct archive_entry *e = nullptr;
-    r = archive_read_next_header(outer_.get(), &e);
+    r = la().archive_read_next_header(outer_.get(), &e);
     if (r == ARCHIVE_EOF) {
       outer_eof_ = true;
       return {};
     }
     if (!la_ok(r)) return corrupt();
-    if (archive_filter_code(outer_.get(), 0) != filter_code(c_))
+    if (la().archive_filter_code(outer_.get(), 0) != filter_code(c_))
       return Error::make(Code::invalid, std::string("the ") + compression_name(c_) +
                                             " magic bytes are not followed by a valid " + compression_name(c_) +
                                             " header");
@@ -140,7 +140,7 @@ public:
     n = 0;
     while (!outer_eof_) {
       la_int64_t off = 0;
-      int r = archive_read_data_block(outer_.get(), &p, &n, &off);
+      int r = la().archive_read_data_block(outer_.get(), &p, &n, &off);
       if (r == ARCHIVE_EOF) {
         outer_eof_ = true;
         n = 0;
@@ -201,7 +201,7 @@ private:
   Error corrupt() {
     if (have_io_error_) return io_error_;
     // libarchive gives no text for some failures (a gzip stream cut inside its trailer).
-    const char *why = archive_error_string(outer_.get());
+    const char *why = la().archive_error_string(outer_.get());
     return Error::make(Code::invalid, std::string("corrupt or truncated ") + compression_name(c_) + " stream: " +
                                           (why ? why : "it ends early or is damaged"));
   }
@@ -233,7 +233,7 @@ private:
     if (!st) {
       self->io_error_ = std::move(st).error();
       self->have_io_error_ = true;
-      archive_set_error(a, self->io_error_.sys_errno ? self->io_error_.sys_errno : EIO, "%s",
+      la().archive_set_error(a, self->io_error_.sys_errno ? self->io_error_.sys_errno : EIO, "%s",
                         self->io_error_.message.c_str());
       return -1;
     }
@@ -377,6 +377,7 @@ private:
 // ---------------------------------------------------------------- TarStream
 
 Result<std::unique_ptr<TarStream>> TarStream::open(int fd, StreamOptions opts) {
+  APPC_TRY_VOID(load_libarchive());
   std::unique_ptr<TarStream> s(new TarStream());
   s->opts_ = std::move(opts);
   auto src = std::make_unique<Source>(fd, Compression::none, s->opts_.raw_sink);
@@ -400,11 +401,11 @@ Result<std::unique_ptr<TarStream>> TarStream::open(int fd, StreamOptions opts) {
   s->pipe_ = std::make_unique<Pipeline>(std::move(src), threaded, hash_in_reader);
   s->hash_here_ = !s->pipe_->hashes();
 
-  s->tar_.reset(archive_read_new());
+  s->tar_.reset(la().archive_read_new());
   if (!s->tar_) throw std::bad_alloc();
-  archive_read_support_format_tar(s->tar_.get());
+  la().archive_read_support_format_tar(s->tar_.get());
   // No skip callback: skipped entry data is read through read_cb, so it is hashed.
-  if (archive_read_open(s->tar_.get(), s.get(), nullptr, &TarStream::read_cb, nullptr) != ARCHIVE_OK)
+  if (la().archive_read_open(s->tar_.get(), s.get(), nullptr, &TarStream::read_cb, nullptr) != ARCHIVE_OK)
     return s->pending_or(Error::make(Code::invalid, "not a tar archive: " + archive_message(s->tar_.get())));
   return s;
 }
@@ -460,7 +461,7 @@ la_ssize_t TarStream::read_cb(struct archive *a, void *p, const void **buf) {
     if (fail) {
       self->pending_ = std::move(err);
       self->have_pending_ = true;
-      archive_set_error(a, EIO, "%s", self->pending_.message.c_str());
+      la().archive_set_error(a, EIO, "%s", self->pending_.message.c_str());
       return -1;
     }
     *buf = data;
@@ -468,7 +469,7 @@ la_ssize_t TarStream::read_cb(struct archive *a, void *p, const void **buf) {
   } catch (...) {
     self->pending_ = Error::oom();
     self->have_pending_ = true;
-    archive_set_error(a, ENOMEM, "out of memory");
+    la().archive_set_error(a, ENOMEM, "out of memory");
     return -1;
   }
 }
@@ -477,7 +478,7 @@ Result<struct archive_entry *> TarStream::next() {
   if ((entries_ & 255) == 255 && !report())
     return Error::make(Code::cancelled, std::string(opts_.phase) + " cancelled");
   struct archive_entry *e = nullptr;
-  int r = archive_read_next_header(tar_.get(), &e);
+  int r = la().archive_read_next_header(tar_.get(), &e);
   if (r == ARCHIVE_EOF) return static_cast<struct archive_entry *>(nullptr);
   if (!la_ok(r)) {   // ARCHIVE_RETRY (a damaged header) included: an ACI must be intact
     std::string where = entries_ ? "after entry " + std::to_string(entries_) : "at the start";
@@ -491,11 +492,11 @@ Result<struct archive_entry *> TarStream::next() {
   // its full length, which its stored data (all the stream bound sees) need not
   // come near — a few KiB of archive could otherwise unpack to terabytes of
   // holes that every later reader of the tree walks through.
-  if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) && archive_entry_size_is_set(e)) {
-    int64_t size = archive_entry_size(e);
+  if (la().archive_entry_filetype(e) == AE_IFREG && !la().archive_entry_hardlink(e) && la().archive_entry_size_is_set(e)) {
+    int64_t size = la().archive_entry_size(e);
     uint64_t max = opts_.limits.max_bytes;
     if (size > 0 && uint64_t(size) > max - std::min(file_bytes_, max)) {
-      const char *name = archive_entry_pathname(e);
+      const char *name = la().archive_entry_pathname(e);
       std::string shown = name ? name : "";
       return Error::make(Code::limit,
                          shown + ": the archive's files add up to more than " + std::to_string(max) +
@@ -515,12 +516,12 @@ Error TarStream::data_error(std::string_view entry) {
 }
 
 Status TarStream::check_data(struct archive_entry *e, std::string_view entry) {
-  int64_t size = archive_entry_size_is_set(e) ? std::max<int64_t>(archive_entry_size(e), 0) : INT64_MAX;
+  int64_t size = la().archive_entry_size_is_set(e) ? std::max<int64_t>(la().archive_entry_size(e), 0) : INT64_MAX;
   for (;;) {
     const void *buf = nullptr;
     size_t n = 0;
     la_int64_t off = 0;
-    int r = archive_read_data_block(tar_.get(), &buf, &n, &off);
+    int r = la().archive_read_data_block(tar_.get(), &buf, &n, &off);
     if (r == ARCHIVE_EOF) return {};
     if (!la_ok(r)) return data_error(entry);
     APPC_TRY_VOID(check_extent(off, n, size, entry));
@@ -539,7 +540,7 @@ Result<std::string> TarStream::read_data(std::string_view entry, uint64_t max, c
   std::string out;
   char buf[65536];
   for (;;) {
-    la_ssize_t n = archive_read_data(tar_.get(), buf, sizeof buf);
+    la_ssize_t n = la().archive_read_data(tar_.get(), buf, sizeof buf);
     if (n == 0) break;
     if (n < 0) return data_error(entry);
     if (out.size() + size_t(n) > max)
@@ -590,10 +591,8 @@ const char *kind_name(unsigned type) {
 } // namespace
 
 NameKey name_key(std::string_view clean_name) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(clean_name.data(), clean_name.size(), md, &len, EVP_sha256(), nullptr) != 1 || len < 16)
-    throw std::bad_alloc();   // OpenSSL fails only when it cannot allocate
+  unsigned char md[32];
+  sha256_raw(clean_name.data(), clean_name.size(), md);
   NameKey k;
   std::memcpy(&k.a, md, 8);
   std::memcpy(&k.b, md + 8, 8);
@@ -601,15 +600,15 @@ NameKey name_key(std::string_view clean_name) {
 }
 
 void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<Diagnostic> &diags) {
-  const char *name = archive_entry_pathname(e);
-  if (!name) name = archive_entry_pathname_utf8(e);
+  const char *name = la().archive_entry_pathname(e);
+  if (!name) name = la().archive_entry_pathname_utf8(e);
   out.raw = name ? name : "";
   out.clean.clear();
   out.link_clean.clear();
   out.top = Top::other;
-  out.type = archive_entry_filetype(e);
-  const char *hl = archive_entry_hardlink(e);
-  if (!hl) hl = archive_entry_hardlink_utf8(e);
+  out.type = la().archive_entry_filetype(e);
+  const char *hl = la().archive_entry_hardlink(e);
+  if (!hl) hl = la().archive_entry_hardlink_utf8(e);
   out.hardlink = hl != nullptr;
   out.ok = true;
   auto add = [&](std::string msg, int rule) {

@@ -23,8 +23,7 @@
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "aci/libarchive.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -60,7 +59,7 @@ constexpr size_t kMaxManifest = 16u << 20;
 constexpr uint64_t kProgressEvery = 8u << 20;
 
 struct ArchiveWriteFree {
-  void operator()(archive *a) const noexcept { archive_write_free(a); }
+  void operator()(archive *a) const noexcept { la().archive_write_free(a); }
 };
 using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteFree>;
 
@@ -68,11 +67,11 @@ using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteFree>;
 // (-10) sorts above ARCHIVE_WARN (-20) and is a failure.
 bool la_ok(int r) noexcept { return r == ARCHIVE_OK || r == ARCHIVE_WARN; }
 struct EntryFree {
-  void operator()(archive_entry *e) const noexcept { archive_entry_free(e); }
+  void operator()(archive_entry *e) const noexcept { la().archive_entry_free(e); }
 };
 using Entry = std::unique_ptr<archive_entry, EntryFree>;
 struct LinkResolverFree {
-  void operator()(archive_entry_linkresolver *r) const noexcept { archive_entry_linkresolver_free(r); }
+  void operator()(archive_entry_linkresolver *r) const noexcept { la().archive_entry_linkresolver_free(r); }
 };
 struct DirClose {
   void operator()(DIR *d) const noexcept { closedir(d); }
@@ -259,10 +258,10 @@ la_ssize_t output_write(archive *, void *client, const void *buf, size_t n) {
 
 // The worker's stage with compression: feed the compressor.
 Status compress_stage(Sink &s, const char *p, size_t n) {
-  la_ssize_t w = archive_write_data(s.compressor, p, n);
+  la_ssize_t w = la().archive_write_data(s.compressor, p, n);
   if (w < 0 || static_cast<size_t>(w) != n) {
     if (s.out_err) return *s.out_err;
-    const char *msg = archive_error_string(s.compressor);
+    const char *msg = la().archive_error_string(s.compressor);
     return Error::make(Code::os, "compressing " + s.out_name + ": " + (msg ? msg : "write failed"));
   }
   return {};
@@ -412,9 +411,9 @@ public:
     skip_set_ = true;
   }
   Status init() {
-    links_.reset(archive_entry_linkresolver_new());
+    links_.reset(la().archive_entry_linkresolver_new());
     if (!links_) return Error::oom();
-    archive_entry_linkresolver_set_strategy(links_.get(), ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+    la().archive_entry_linkresolver_set_strategy(links_.get(), ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
     return {};
   }
 
@@ -463,8 +462,8 @@ Error Builder::archive_failure(const std::string &what) {
     sink_.err.reset();
     return e;
   }
-  const char *msg = archive_error_string(tar_);
-  int err = archive_errno(tar_);
+  const char *msg = la().archive_error_string(tar_);
+  int err = la().archive_errno(tar_);
   Error e = Error::make(err == ENOMEM ? Code::nomem : Code::os, what + ": " + (msg ? msg : "archive write failed"));
   return e;
 }
@@ -481,25 +480,25 @@ Status Builder::tick() {
 }
 
 Entry Builder::make_entry(const std::string &arch, const struct stat &st) {
-  Entry e(archive_entry_new());
+  Entry e(la().archive_entry_new());
   if (!e) return e;
-  archive_entry_copy_pathname(e.get(), arch.c_str());
-  archive_entry_set_mode(e.get(), st.st_mode);  // type + permission bits incl. setuid/setgid/sticky
+  la().archive_entry_copy_pathname(e.get(), arch.c_str());
+  la().archive_entry_set_mode(e.get(), st.st_mode);  // type + permission bits incl. setuid/setgid/sticky
   if (opts_.owner_root) {
-    archive_entry_set_uid(e.get(), 0);
-    archive_entry_set_gid(e.get(), 0);
+    la().archive_entry_set_uid(e.get(), 0);
+    la().archive_entry_set_gid(e.get(), 0);
   } else {
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
+    la().archive_entry_set_uid(e.get(), st.st_uid);
+    la().archive_entry_set_gid(e.get(), st.st_gid);
   }
   if (opts_.mtime)
-    archive_entry_set_mtime(e.get(), static_cast<time_t>(*opts_.mtime), 0);
+    la().archive_entry_set_mtime(e.get(), static_cast<time_t>(*opts_.mtime), 0);
   else
-    archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-  if (S_ISREG(st.st_mode)) archive_entry_set_size(e.get(), st.st_size);
+    la().archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  if (S_ISREG(st.st_mode)) la().archive_entry_set_size(e.get(), st.st_size);
   if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-    archive_entry_set_rdevmajor(e.get(), major(st.st_rdev));
-    archive_entry_set_rdevminor(e.get(), minor(st.st_rdev));
+    la().archive_entry_set_rdevmajor(e.get(), major(st.st_rdev));
+    la().archive_entry_set_rdevminor(e.get(), minor(st.st_rdev));
   }
   return e;
 }
@@ -509,26 +508,26 @@ Entry Builder::make_entry(const std::string &arch, const struct stat &st) {
 // the same entry; device and inode numbers are used here, never stored.
 archive_entry *Builder::linkify(archive_entry *e, const struct stat &st) {
   if (st.st_nlink <= 1) return e;
-  archive_entry_set_dev(e, st.st_dev);
-  archive_entry_set_ino64(e, static_cast<int64_t>(st.st_ino));
-  archive_entry_set_nlink(e, static_cast<unsigned>(st.st_nlink));
+  la().archive_entry_set_dev(e, st.st_dev);
+  la().archive_entry_set_ino64(e, static_cast<int64_t>(st.st_ino));
+  la().archive_entry_set_nlink(e, static_cast<unsigned>(st.st_nlink));
   archive_entry *linked = e;
   archive_entry *spare = nullptr;
-  archive_entry_linkify(links_.get(), &linked, &spare);
+  la().archive_entry_linkify(links_.get(), &linked, &spare);
   if (linked == nullptr) linked = e;
-  archive_entry_set_dev(linked, 0);
-  archive_entry_set_ino64(linked, 0);
+  la().archive_entry_set_dev(linked, 0);
+  la().archive_entry_set_ino64(linked, 0);
   return linked;
 }
 
 Status Builder::put_xattrs(archive_entry *e, int fd, const std::string &fs) {
   auto xs = APPC_TRY(read_xattrs(fd, fs));
-  for (const Xattr &x : xs) archive_entry_xattr_add_entry(e, x.name.c_str(), x.value.data(), x.value.size());
+  for (const Xattr &x : xs) la().archive_entry_xattr_add_entry(e, x.name.c_str(), x.value.data(), x.value.size());
   return {};
 }
 
 Status Builder::write_header(archive_entry *e, const std::string &arch) {
-  int r = archive_write_header(tar_, e);
+  int r = la().archive_write_header(tar_, e);
   // ARCHIVE_WARN: a name that is not valid UTF-8 was stored as raw bytes (hdrcharset=BINARY).
   if (!la_ok(r)) return archive_failure("writing " + arch);
   ++entries_;
@@ -536,7 +535,7 @@ Status Builder::write_header(archive_entry *e, const std::string &arch) {
 }
 
 Status Builder::write_data(const void *p, size_t n, const std::string &arch) {
-  la_ssize_t w = archive_write_data(tar_, p, n);
+  la_ssize_t w = la().archive_write_data(tar_, p, n);
   if (w < 0) return archive_failure("writing " + arch);
   return {};
 }
@@ -595,7 +594,7 @@ Status Builder::copy_data(int fd, const struct stat &st, const std::optional<std
 Status Builder::add_manifest(const struct stat &st, const std::string &bytes) {
   Entry e = make_entry("manifest", st);
   if (!e) return Error::oom();
-  archive_entry_set_size(e.get(), static_cast<int64_t>(bytes.size()));
+  la().archive_entry_set_size(e.get(), static_cast<int64_t>(bytes.size()));
   APPC_TRY_VOID(write_header(e.get(), "manifest"));
   if (!bytes.empty()) APPC_TRY_VOID(write_data(bytes.data(), bytes.size(), "manifest"));
   return tick();
@@ -700,14 +699,14 @@ Status Builder::add_one(UniqueFd &parent, const std::string &name, const std::st
     if (!e) return Error::oom();
     APPC_TRY_VOID(put_xattrs(e.get(), fd.get(), fs));
     archive_entry *linked = linkify(e.get(), now);
-    bool is_link = archive_entry_hardlink(linked) != nullptr;
+    bool is_link = la().archive_entry_hardlink(linked) != nullptr;
     std::optional<std::vector<Region>> map;
     if (!is_link) {
       map = APPC_TRY(sparse_map(fd.get(), now, fs));
       if (map) {
-        for (const Region &r : *map) archive_entry_sparse_add_entry(linked, r.offset, r.length);
+        for (const Region &r : *map) la().archive_entry_sparse_add_entry(linked, r.offset, r.length);
         // A file that is one hole still needs a map, or its zeros would be stored.
-        if (map->empty()) archive_entry_sparse_add_entry(linked, now.st_size, 0);
+        if (map->empty()) la().archive_entry_sparse_add_entry(linked, now.st_size, 0);
       }
     }
     APPC_TRY_VOID(write_header(linked, arch));
@@ -727,7 +726,7 @@ Status Builder::add_one(UniqueFd &parent, const std::string &name, const std::st
     }
     Entry e = make_entry(arch, st);
     if (!e) return Error::oom();
-    archive_entry_copy_symlink(e.get(), target.c_str());
+    la().archive_entry_copy_symlink(e.get(), target.c_str());
     APPC_TRY_VOID(put_xattrs(e.get(), -1, fs));
     archive_entry *linked = linkify(e.get(), st);
     APPC_TRY_VOID(write_header(linked, arch));
@@ -807,51 +806,51 @@ private:
 };
 
 Result<ArchiveWriter> open_compressor(Compression c, Sink &sink) {
-  ArchiveWriter a(archive_write_new());
+  ArchiveWriter a(la().archive_write_new());
   if (!a) return Error::oom();
-  int r = archive_write_set_format_raw(a.get());
+  int r = la().archive_write_set_format_raw(a.get());
   const char *filter = nullptr;
   if (r == ARCHIVE_OK) switch (c) {
     case Compression::gzip:
-      r = archive_write_add_filter_gzip(a.get());
+      r = la().archive_write_add_filter_gzip(a.get());
       filter = "gzip";
       // No timestamp in the gzip header: compressed builds are reproducible too.
-      if (la_ok(r)) r = archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);
+      if (la_ok(r)) r = la().archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);
       break;
     case Compression::bzip2:
-      r = archive_write_add_filter_bzip2(a.get());
+      r = la().archive_write_add_filter_bzip2(a.get());
       filter = "bzip2";
       break;
     case Compression::xz:
-      r = archive_write_add_filter_xz(a.get());
+      r = la().archive_write_add_filter_xz(a.get());
       filter = "xz";
       break;
     case Compression::zstd:
-      r = archive_write_add_filter_zstd(a.get());
+      r = la().archive_write_add_filter_zstd(a.get());
       filter = "zstd";
       break;
     case Compression::none:
       return Error::make(Code::internal, "no compressor for compression none");
     }
   if (!la_ok(r)) {
-    const char *msg = archive_error_string(a.get());
+    const char *msg = la().archive_error_string(a.get());
     return Error::make(Code::not_supported,
                        std::string(filter ? filter : "compression") + ": " + (msg ? msg : "unavailable"));
   }
-  archive_write_set_bytes_per_block(a.get(), static_cast<int>(kOutBlock));
-  archive_write_set_bytes_in_last_block(a.get(), 1);  // compressed output is not padded
-  if (archive_write_open(a.get(), &sink, nullptr, output_write, nullptr) != ARCHIVE_OK) {
+  la().archive_write_set_bytes_per_block(a.get(), static_cast<int>(kOutBlock));
+  la().archive_write_set_bytes_in_last_block(a.get(), 1);  // compressed output is not padded
+  if (la().archive_write_open(a.get(), &sink, nullptr, output_write, nullptr) != ARCHIVE_OK) {
     if (sink.out_err) return std::move(*sink.out_err);
-    const char *msg = archive_error_string(a.get());
+    const char *msg = la().archive_error_string(a.get());
     return Error::make(Code::os, std::string("starting ") + filter + ": " + (msg ? msg : "failed"));
   }
-  Entry e(archive_entry_new());
+  Entry e(la().archive_entry_new());
   if (!e) return Error::oom();
-  archive_entry_set_pathname(e.get(), "tar");
-  archive_entry_set_filetype(e.get(), AE_IFREG);
-  archive_entry_set_perm(e.get(), 0644);
-  if (!la_ok(archive_write_header(a.get(), e.get()))) {
-    const char *msg = archive_error_string(a.get());
+  la().archive_entry_set_pathname(e.get(), "tar");
+  la().archive_entry_set_filetype(e.get(), AE_IFREG);
+  la().archive_entry_set_perm(e.get(), 0644);
+  if (!la_ok(la().archive_write_header(a.get(), e.get()))) {
+    const char *msg = la().archive_error_string(a.get());
     return Error::make(Code::os, std::string("starting ") + filter + ": " + (msg ? msg : "failed"));
   }
   return a;
@@ -877,6 +876,7 @@ Result<spec::ImageManifest> check_manifest(const std::string &bytes) {
 } // namespace
 
 Result<ImageInfo> build_image(const std::string &dir, const std::string &out_path, const BuildOptions &opts) {
+  APPC_TRY_VOID(load_libarchive());
   if (dir.empty()) return Error::make(Code::invalid, "build: no layout directory given");
   if (out_path.empty()) return Error::make(Code::invalid, "build: no output file given");
 
@@ -990,16 +990,16 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
                 kOutBlock, 8);
   sink.pipe = &pipe;
 
-  ArchiveWriter tar(archive_write_new());
+  ArchiveWriter tar(la().archive_write_new());
   if (!tar) return Error::oom();
-  if (archive_write_set_format_pax_restricted(tar.get()) != ARCHIVE_OK)
-    return Error::make(Code::internal, std::string("pax writer: ") + archive_error_string(tar.get()));
-  archive_write_add_filter_none(tar.get());
-  archive_write_set_bytes_per_block(tar.get(), static_cast<int>(kOutBlock));
-  archive_write_set_bytes_in_last_block(tar.get(), static_cast<int>(kRecord));
-  if (archive_write_open(tar.get(), &sink, nullptr, tar_write, nullptr) != ARCHIVE_OK) {
+  if (la().archive_write_set_format_pax_restricted(tar.get()) != ARCHIVE_OK)
+    return Error::make(Code::internal, std::string("pax writer: ") + la().archive_error_string(tar.get()));
+  la().archive_write_add_filter_none(tar.get());
+  la().archive_write_set_bytes_per_block(tar.get(), static_cast<int>(kOutBlock));
+  la().archive_write_set_bytes_in_last_block(tar.get(), static_cast<int>(kRecord));
+  if (la().archive_write_open(tar.get(), &sink, nullptr, tar_write, nullptr) != ARCHIVE_OK) {
     if (sink.err) return std::move(*sink.err);
-    return Error::make(Code::os, std::string("starting the tar writer: ") + archive_error_string(tar.get()));
+    return Error::make(Code::os, std::string("starting the tar writer: ") + la().archive_error_string(tar.get()));
   }
 
   Builder b(opts, sink, tar.get(), dir);
@@ -1008,17 +1008,17 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
   APPC_TRY_VOID(b.add_manifest(mst, manifest_bytes));
   APPC_TRY_VOID(b.add_rootfs(rootfs_fd.get(), rst));
 
-  if (archive_write_close(tar.get()) != ARCHIVE_OK) {
+  if (la().archive_write_close(tar.get()) != ARCHIVE_OK) {
     if (sink.err) return std::move(*sink.err);
-    return Error::make(Code::os, "finishing " + out_path + ": " + archive_error_string(tar.get()));
+    return Error::make(Code::os, "finishing " + out_path + ": " + la().archive_error_string(tar.get()));
   }
   if (sink.err) return std::move(*sink.err);
   APPC_TRY_VOID(pipe.finish());
   if (compressor) {
-    if (!la_ok(archive_write_finish_entry(compressor.get())) ||
-        archive_write_close(compressor.get()) != ARCHIVE_OK) {
+    if (!la_ok(la().archive_write_finish_entry(compressor.get())) ||
+        la().archive_write_close(compressor.get()) != ARCHIVE_OK) {
       if (sink.out_err) return std::move(*sink.out_err);
-      return Error::make(Code::os, "finishing " + out_path + ": " + archive_error_string(compressor.get()));
+      return Error::make(Code::os, "finishing " + out_path + ": " + la().archive_error_string(compressor.get()));
     }
   }
   if (sink.out_err) return std::move(*sink.out_err);

@@ -25,6 +25,9 @@ private:
   void *ctx_;   // EVP_MD_CTX
 };
 
+// SHA-512 of a short input in hex, computed without libcrypto (tree keys).
 std::string sha512_hex(const void *data, size_t len);
+// SHA-256 of `data` into out[32] (libcrypto).
+void sha256_raw(const void *data, size_t len, unsigned char out[32]);
 
 } // namespace appc
