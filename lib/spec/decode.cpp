@@ -1149,12 +1149,41 @@ struct KindSniffer : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KindSniffer
   }
 };
 
+// The common layout, `{"acKind":"ImageManifest"` or `"PodManifest"` first
+// (JSON whitespace between the tokens, no escapes): the answer the sniffer
+// would give, without a parser. Anything else: nullopt.
+std::optional<ManifestKind> leading_kind(std::string_view json) noexcept {
+  size_t i = 0;
+  auto ws = [&] {
+    while (i < json.size() && detail::is_json_space(json[i])) ++i;
+  };
+  auto lit = [&](std::string_view t) {
+    if (json.substr(i, t.size()) != t) return false;
+    i += t.size();
+    return true;
+  };
+  ws();
+  if (!lit("{")) return std::nullopt;
+  ws();
+  if (!lit("\"acKind\"")) return std::nullopt;
+  ws();
+  if (!lit(":")) return std::nullopt;
+  ws();
+  if (lit("\"ImageManifest\"")) return ManifestKind::image;
+  if (lit("\"PodManifest\"")) return ManifestKind::pod;
+  return std::nullopt;
+}
+
 } // namespace
 
 ManifestKind detect_kind(std::string_view json) noexcept {
+  if (std::optional<ManifestKind> k = leading_kind(json)) return *k;
   try {
     KindSniffer h;
-    rapidjson::Reader reader;
+    // The parser stack in a stack buffer first (no heap for shallow text).
+    alignas(16) char stack[1024];
+    rapidjson::MemoryPoolAllocator<> alloc(stack, sizeof stack);
+    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> reader(&alloc, 512);
     rapidjson::MemoryStream ms(json.data(), json.size());
     reader.Parse<rapidjson::kParseIterativeFlag>(ms, h);
     return h.found ? h.kind : ManifestKind::unknown;
