@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -59,11 +60,20 @@ inline constexpr size_t kInsituPadding = 16;
 // RapidJSON's iterative parser, which needs no stack at all.
 inline constexpr unsigned kRecursiveParseDepth = 256;
 
-inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+// ' ', '\t', '\n', '\r': one compare and one bit test.
+inline bool is_json_space(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= ' ' && (0x100002600ull >> u & 1);
+}
 
-inline void SkipWhitespace(InsituStream &is) noexcept {
+// The run of whitespace at is.src_ (which starts with one).
+[[gnu::noinline]] inline void skip_whitespace_run(InsituStream &is) noexcept {
   const char *p = is.src_;
-  if (!is_json_space(*p)) return;   // compact JSON: the common case
+  // One byte (the space after a colon in pretty-printed JSON): no vector loop.
+  if (!is_json_space(p[1])) {
+    is.src_ = const_cast<char *>(p) + 1;
+    return;
+  }
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
                 tab = _mm_set1_epi8('\t');
@@ -82,6 +92,12 @@ inline void SkipWhitespace(InsituStream &is) noexcept {
   while (is_json_space(*p)) ++p;
   is.src_ = const_cast<char *>(p);
 #endif
+}
+
+// Inlined into the reader: no call when there is no whitespace (compact
+// JSON, and most places in pretty-printed JSON).
+[[gnu::always_inline]] inline void SkipWhitespace(InsituStream &is) noexcept {
+  if (is_json_space(*is.src_)) skip_whitespace_run(is);
 }
 
 } // namespace appc::spec::detail
@@ -271,7 +287,9 @@ size_t lone_low_surrogate(std::string_view json) noexcept {
 // comes from a prefix XOR of the unescaped quotes, so only the few
 // structural brackets and non-ASCII bytes are looked at one by one.
 // tests/unit/spec/hostile_test.cpp checks it against a byte-by-byte model.
-Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash) noexcept {
+namespace {
+
+Prescan prescan_full(std::string_view json, unsigned max_depth, bool *any_backslash) noexcept {
   const unsigned char *text = reinterpret_cast<const unsigned char *>(json.data());
   const size_t n = json.size();
   uint64_t escape_carry = 0;    // 1: the block's first byte follows an unescaped backslash
@@ -338,6 +356,75 @@ Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash) 
   }
   if (any_backslash) *any_backslash = backslashes != 0;
   return {Prescan::ok, n};
+}
+
+// The quick pass: the nesting depth can be no more than the number of '['
+// and '{' bytes in the whole text, strings included. While that count stays
+// within the bound and the text is NUL-free ASCII, nothing else needs to be
+// known: no string state, no UTF-8 sequences. Most manifests (the spec's
+// examples: 43 brackets, bound 64) end here; at the first non-ASCII or NUL
+// byte, or past max_depth brackets, the full pre-scan starts over from the
+// beginning and finds the exact answer (at most the bytes read so far are
+// read twice).
+Prescan prescan_quick(std::string_view json, unsigned max_depth, bool *any_backslash) noexcept {
+  const unsigned char *text = reinterpret_cast<const unsigned char *>(json.data());
+  const size_t n = json.size();
+  size_t opens = 0;
+  bool backslash = false;
+  alignas(16) unsigned char tail[64];
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128(), bs = _mm_set1_epi8('\\'), open = _mm_set1_epi8('{'),
+                lower = _mm_set1_epi8(0x20);
+#endif
+#if defined(__SSE2__)
+  __m128i any_bsl = zero;
+#endif
+  for (size_t base = 0; base < n; base += 64) {
+    const unsigned char *p = text + base;
+    size_t len = 64;
+    if (n - base < 64) {   // the last, partial block: a copy padded with spaces
+      len = n - base;
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, p, len);
+      p = tail;
+    }
+#if defined(__SSE2__)
+    (void)len;
+    // Per block: the bytes that are >= 0x80 (the sign bit) or NUL, and the
+    // count of brackets per byte lane (at most 4), summed by _mm_sad_epu8.
+    __m128i bad = zero, count = zero;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
+      bad = _mm_or_si128(bad, _mm_or_si128(c, _mm_cmpeq_epi8(c, zero)));
+      any_bsl = _mm_or_si128(any_bsl, _mm_cmpeq_epi8(c, bs));
+      // '[' (0x5b) and '{' (0x7b) are the bytes with c | 0x20 == 0x7b; a match is -1
+      count = _mm_sub_epi8(count, _mm_cmpeq_epi8(_mm_or_si128(c, lower), open));
+    }
+    const __m128i sums = _mm_sad_epu8(count, zero);
+    opens += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
+    if (_mm_movemask_epi8(bad) || opens > max_depth) return prescan_full(json, max_depth, any_backslash);
+#else
+    bool bad = false;
+    for (size_t i = 0; i < len; ++i) {
+      bad |= p[i] == 0 || p[i] >= 0x80;
+      backslash |= p[i] == '\\';
+      opens += p[i] == '[' || p[i] == '{';
+    }
+    if (bad || opens > max_depth) return prescan_full(json, max_depth, any_backslash);
+#endif
+  }
+#if defined(__SSE2__)
+  backslash = _mm_movemask_epi8(any_bsl) != 0;
+#endif
+  if (any_backslash) *any_backslash = backslash;
+  return {Prescan::ok, n};
+}
+
+} // namespace
+
+Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash) noexcept {
+  return prescan_quick(json, max_depth, any_backslash);
 }
 
 // ---------------------------------------------------------------- helpers
@@ -917,7 +1004,8 @@ using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::Memory
                                             rapidjson::MemoryPoolAllocator<>>;
 
 Status parse_document(std::string_view json, const ParseOptions &opts, int syntax_rule,
-                      std::unique_ptr<char[]> &text, Document &doc, bool &any_backslash) {
+                      std::unique_ptr<char[]> &text, std::span<char> inline_text, Document &doc,
+                      bool &any_backslash) {
   auto limit = [](std::string msg) {
     Diagnostic d{"", std::move(msg), 0};
     Error e = Error::make(Code::limit, d.message);
@@ -944,10 +1032,16 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
   // not copied (the DOM points into `text`, which is not zero-filled first).
   // The depth is bounded, so the (faster) recursive parser is safe up to
   // kRecursiveParseDepth; beyond, the iterative one.
-  text = std::make_unique_for_overwrite<char[]>(json.size() + kInsituPadding);
-  std::memcpy(text.get(), json.data(), json.size());
-  std::memset(text.get() + json.size(), 0, kInsituPadding);
-  InsituStream is(text.get());
+  // A small manifest is copied to `inline_text` (the caller's stack), a
+  // larger one to the heap.
+  char *copy = inline_text.data();
+  if (json.size() + kInsituPadding > inline_text.size()) {
+    text = std::make_unique_for_overwrite<char[]>(json.size() + kInsituPadding);
+    copy = text.get();
+  }
+  std::memcpy(copy, json.data(), json.size());
+  std::memset(copy + json.size(), 0, kInsituPadding);
+  InsituStream is(copy);
   if (opts.max_depth <= kRecursiveParseDepth)
     doc.ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
   else
@@ -969,14 +1063,18 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
   return {};
 }
 
-// Fixed buffers for the DOM and the parser stack: a manifest of a few KB
-// parses without touching the heap for the DOM.
+// Fixed buffers for the DOM, the parser stack and the in-situ text: a
+// manifest of a few KB parses without touching the heap for them.
 struct DocumentArena {
+  alignas(16) char text[8192];
   alignas(16) char values[16384];
   alignas(16) char stack[4096];
   rapidjson::MemoryPoolAllocator<> value_alloc{values, sizeof values};
   rapidjson::MemoryPoolAllocator<> stack_alloc{stack, sizeof stack};
-  Document doc{&value_alloc, sizeof stack, &stack_alloc};
+  // The parser stack's first capacity must fit in `stack` after the pool's
+  // chunk header: asking for all of sizeof stack made the pool add a 64 KB
+  // heap chunk at every parse.
+  Document doc{&value_alloc, sizeof stack - 64, &stack_alloc};
 };
 
 } // namespace
@@ -986,7 +1084,7 @@ template <class M> Result<M> parse_manifest(std::string_view json, const ParseOp
   DocumentArena arena;
   std::unique_ptr<char[]> text;   // the in-situ copy the DOM points into
   bool any_backslash = true;
-  if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.doc, any_backslash); !s)
+  if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.text, arena.doc, any_backslash); !s)
     return std::move(s).error();
   std::vector<Diagnostic> diags;
   M m;
@@ -1060,12 +1158,41 @@ struct KindSniffer : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KindSniffer
   }
 };
 
+// The common layout, `{"acKind":"ImageManifest"` or `"PodManifest"` first
+// (JSON whitespace between the tokens, no escapes): the answer the sniffer
+// would give, without a parser. Anything else: nullopt.
+std::optional<ManifestKind> leading_kind(std::string_view json) noexcept {
+  size_t i = 0;
+  auto ws = [&] {
+    while (i < json.size() && detail::is_json_space(json[i])) ++i;
+  };
+  auto lit = [&](std::string_view t) {
+    if (json.substr(i, t.size()) != t) return false;
+    i += t.size();
+    return true;
+  };
+  ws();
+  if (!lit("{")) return std::nullopt;
+  ws();
+  if (!lit("\"acKind\"")) return std::nullopt;
+  ws();
+  if (!lit(":")) return std::nullopt;
+  ws();
+  if (lit("\"ImageManifest\"")) return ManifestKind::image;
+  if (lit("\"PodManifest\"")) return ManifestKind::pod;
+  return std::nullopt;
+}
+
 } // namespace
 
 ManifestKind detect_kind(std::string_view json) noexcept {
+  if (std::optional<ManifestKind> k = leading_kind(json)) return *k;
   try {
     KindSniffer h;
-    rapidjson::Reader reader;
+    // The parser stack in a stack buffer first (no heap for shallow text).
+    alignas(16) char stack[1024];
+    rapidjson::MemoryPoolAllocator<> alloc(stack, sizeof stack);
+    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> reader(&alloc, 512);
     rapidjson::MemoryStream ms(json.data(), json.size());
     reader.Parse<rapidjson::kParseIterativeFlag>(ms, h);
     return h.found ? h.kind : ManifestKind::unknown;

@@ -41,7 +41,9 @@ public:
   Out() = default;
   Out(const Out &) = delete;
   Out &operator=(const Out &) = delete;
-  ~Out() { std::free(data_); }
+  ~Out() {
+    if (data_ != inline_) std::free(data_);
+  }
 
   void put(char c) { *room(1) = c, ++len_; }
   void raw(std::string_view v) {
@@ -121,16 +123,24 @@ private:
   }
   // A plain buffer, not a std::string: growing a string zero-fills the new
   // room, which the writes then overwrite; realloc may move a large buffer
-  // without copying. take() copies the output once.
+  // without copying. take() copies the output once. A manifest of a few KB
+  // stays in the inline buffer (on the caller's stack): no heap but the result.
   [[gnu::noinline]] void grow(size_t n) {
     const size_t size = std::max(size_ * 2, len_ + n + 4096);
-    char *p = static_cast<char *>(std::realloc(data_, size));
+    char *p;
+    if (data_ == inline_) {
+      p = static_cast<char *>(std::malloc(size));
+      if (p != nullptr) std::memcpy(p, data_, len_);
+    } else {
+      p = static_cast<char *>(std::realloc(data_, size));
+    }
     if (p == nullptr) throw std::bad_alloc();
     data_ = p;
     size_ = size;
   }
-  char *data_ = nullptr;
-  size_t size_ = 0;
+  char inline_[8192];
+  char *data_ = inline_;
+  size_t size_ = sizeof inline_;
   size_t len_ = 0;
 };
 

@@ -256,6 +256,13 @@ TEST_CASE("spec 3: detect_kind reads only the top-level acKind") {
   CHECK(detect_kind(R"({"x":{"acKind":"PodManifest"}})") == ManifestKind::unknown);
   CHECK(detect_kind(R"({"acKind":"imagemanifest"})") == ManifestKind::unknown);
   CHECK(detect_kind(R"({"acKind":5})") == ManifestKind::unknown);
+  // The leading-acKind shortcut and the parser agree.
+  CHECK(detect_kind(" {\n  \"acKind\" :\t\"ImageManifest\"") == ManifestKind::image);
+  CHECK(detect_kind(R"({"acKind":"PodManifest"})") == ManifestKind::pod);
+  CHECK(detect_kind(R"({"acKind":"ImageManifestX"})") == ManifestKind::unknown);
+  CHECK(detect_kind(R"({"acKind":"Image\u004danifest"})") == ManifestKind::image);
+  CHECK(detect_kind(R"({"acKind":"PodManifest","acKind":"ImageManifest"})") == ManifestKind::pod);
+  CHECK(detect_kind("\xef\xbb\xbf{\"acKind\":\"ImageManifest\"}") == ManifestKind::unknown);
   CHECK(detect_kind(R"({"acKind":{"a":"PodManifest"}})") == ManifestKind::unknown);
   CHECK(detect_kind(R"(["acKind","PodManifest"])") == ManifestKind::unknown);
   CHECK(detect_kind("") == ManifestKind::unknown);
