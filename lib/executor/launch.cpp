@@ -23,6 +23,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace appc::executor::detail {
 
@@ -380,20 +381,12 @@ Result<pid_t> launch(const LaunchSpec &spec) {
   int join_err = 0;
   auto join = [&](pid_t pid) {
     if (spec.gate_rd < 0 || spec.cgroup_procs_fd < 0 || pid <= 0) return;
-    char buf[16];
-    int n = 0;
-    char digits[16];
-    int d = 0;
-    unsigned v = static_cast<unsigned>(pid);
-    do {
-      digits[d++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v && d < 16);
-    while (d > 0) buf[n++] = digits[--d];
+    // The host side (not the forked child): allocating is fine here.
+    const std::string text = std::to_string(pid);
     ssize_t w;
-    do w = ::write(spec.cgroup_procs_fd, buf, static_cast<size_t>(n));
+    do w = ::write(spec.cgroup_procs_fd, text.data(), text.size());
     while (w < 0 && errno == EINTR);
-    if (w != n) {
+    if (w != static_cast<ssize_t>(text.size())) {
       join_err = w < 0 ? errno : EIO;
       ::kill(pid, SIGKILL);   // it waits at the gate: it never ran anything
     }
