@@ -29,6 +29,25 @@ def counts_of(out):
     return None
 
 
+def failure_excerpt(out, limit=25):
+    """The lines that say what failed: doctest's test case, assertion and
+    message lines, pytest's FAILED lines and assertion errors, our Python
+    suites' FAIL lines, sanitizer reports. The CI shows only the end of the
+    output, so these go right above the summary line."""
+    keep = []
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if (s.startswith(("TEST CASE:", "FAIL:", "FAILED ", "E   ", "Traceback", "values:", "logged:"))
+                or re.search(r":\d+: (ERROR|FATAL ERROR):", s) or "Sanitizer" in s or "runtime error:" in s
+                or re.match(r"\w+(Error|Exception): ", s)):
+            keep.append("    " + line.rstrip()[:300])
+        if len(keep) >= limit:
+            keep.append("    ...")
+            break
+    return keep
+
+
 def main(args):
     passed = failed = skipped = 0
     if args[:1] == ["--extra-failed"]:
@@ -36,6 +55,7 @@ def main(args):
         args = args[2:]
     dirs = args
     rows = []
+    excerpts = []
     for d in dirs:
         try:
             lines = open(f"{d}/meson-logs/testlog.json").read().splitlines()
@@ -55,7 +75,15 @@ def main(args):
                 c = (c[0], 1, c[2])
             passed += c[0]; failed += c[1]; skipped += c[2]
             rows.append(f"  {d}: {t['name']}: {res} ({c[0]} passed, {c[1]} failed, {c[2]} skipped)")
+            if not ok and not skip:
+                excerpts.append(f"  {d}: {t['name']} ({res}):")
+                excerpts += failure_excerpt((t.get("stdout") or "") + "\n" + (t.get("stderr") or "")) or \
+                    ["    (no failure line found; the end of its output:)"] + \
+                    ["    " + x[:300] for x in ((t.get("stdout") or "") + (t.get("stderr") or "")).splitlines()[-8:]]
     print("\n".join(rows))
+    if excerpts:
+        print("=== what failed")
+        print("\n".join(excerpts))
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"

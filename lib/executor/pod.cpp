@@ -1073,6 +1073,16 @@ struct Executor::Impl {
       if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) ::_exit(125);
       pid_t gc = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
       if (gc == 0) {
+        // The command starts as an app does: no signal blocked or ignored,
+        // whatever the caller had (nohup's ignored SIGHUP would otherwise
+        // outlive a hang-up of the pod's terminal).
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        struct sigaction dfl;
+        std::memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; ++s) (void)::sigaction(s, &dfl, nullptr);
         if (slave >= 0) {
           // A session of its own with the pty as controlling terminal: job control works.
           if (::setsid() < 0 || ::ioctl(slave, TIOCSCTTY, 0) < 0) ::_exit(125);

@@ -366,7 +366,7 @@ class PtyEnter:
     """`appc enter ARGS...` with a pseudo-terminal of ours as its terminal, window ROWS x COLS.
     We keep the slave open too, to read its settings after appc has exited."""
 
-    def __init__(self, args, rows=33, cols=101):
+    def __init__(self, args, rows=33, cols=101, nohup=False):
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.saved = termios.tcgetattr(self.slave)
@@ -376,6 +376,8 @@ class PtyEnter:
         if self.pid == 0:
             try:
                 os.setsid()
+                if nohup:
+                    signal.signal(signal.SIGHUP, signal.SIG_IGN)
                 fcntl.ioctl(self.slave, termios.TIOCSCTTY, 0)
                 for fd in (0, 1, 2):
                     os.dup2(self.slave, fd)
@@ -484,24 +486,40 @@ def tty_tests(uuid):
         t.close()
 
     # SIGTERM to appc while relaying: the terminal is restored, appc dies of the signal, and the
-    # command, its terminal hung up, gets SIGHUP.
-    t = PtyEnter([uuid, "/bin/sh", "-c", "echo ready; exec sleep 999"])
-    try:
-        check(t.read_until(b"ready"), f"the command started: {t.text()!r}")
-        os.kill(t.pid, signal.SIGTERM)
-        rc = t.wait()
-        check(rc == -signal.SIGTERM, f"appc died of SIGTERM: {rc}")
-        check(termios.tcgetattr(t.slave) == t.saved, "the terminal is restored after SIGTERM")
-        left = None
-        for _ in range(100):
-            r = run("enter", uuid, "/bin/sh", "-c", "ps -o args | grep -c '^sleep 999$'")
-            left = out(r).strip()
-            if left == "0":
-                break
-            time.sleep(0.1)
-        check(left == "0", f"the command got SIGHUP when its terminal was hung up: {left!r} left")
-    finally:
-        t.close()
+    # command, its terminal hung up, gets SIGHUP. Also when appc itself runs under nohup (SIGHUP
+    # ignored): the command starts with every signal at its default, as an app does.
+    for nohup in (False, True):
+        t = PtyEnter([uuid, "/bin/sh", "-c", "echo ready; exec sleep 999"], nohup=nohup)
+        try:
+            check(t.read_until(b"ready"), f"the command started (nohup {nohup}): {t.text()!r}")
+            os.kill(t.pid, signal.SIGTERM)
+            rc = t.wait()
+            check(rc == -signal.SIGTERM, f"appc died of SIGTERM (nohup {nohup}): {rc}")
+            check(termios.tcgetattr(t.slave) == t.saved, f"the terminal is restored after SIGTERM (nohup {nohup})")
+            left = None
+            for _ in range(100):
+                r = run("enter", uuid, "/bin/sh", "-c", "ps -o args | grep -c '^sleep 999$'")
+                left = out(r).strip()
+                if left == "0":
+                    break
+                time.sleep(0.1)
+            check(left == "0", f"the command got SIGHUP when its terminal was hung up (nohup {nohup}): "
+                               f"{left!r} left")
+            if left != "0":
+                run("enter", uuid, "/bin/sh", "-c", "pkill -f '^sleep 999$'")
+        finally:
+            t.close()
+
+    # Signals the caller blocked or ignored are not the command's (no terminal involved).
+    def caller_signals():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGUSR1})
+    r = subprocess.run([appc, "--root", ROOT, "enter", uuid, "/bin/cat", "/proc/self/status"], capture_output=True,
+                       timeout=60, stdin=subprocess.DEVNULL, preexec_fn=caller_signals)
+    masks = dict(line.split(":\t", 1) for line in out(r).splitlines() if line.startswith(("SigIgn", "SigBlk")))
+    check(r.returncode == 0 and masks.get("SigIgn", "").strip("0") == "" and masks.get("SigBlk", "").strip("0") == ""
+          and len(masks) == 2, f"the command has no signal ignored or blocked: {r.returncode} {masks} {err(r)}")
 
     # --no-tty on a terminal: the caller's terminal as it is (not a pty of the pod's).
     t = PtyEnter([uuid, "--no-tty", "/bin/sh", "-c", "test -e /dev/pts/0 && echo pod-pty || echo no-pod-pty"])

@@ -166,9 +166,14 @@ TEST_CASE("store: importers killed (SIGKILL) at random points leave nothing visi
 
   int killed = 0, finished = 0;
   // Four importers share two cores: an import takes up to ~3x as long as alone.
-  std::uniform_int_distribution<int64_t> delay(0, span_us * 3);
+  // A calibration slowed by a stall of the machine would put every kill after
+  // the end of its import: a round without a kill halves the window, and the
+  // rounds go on (up to 40) until at least one importer died mid-way.
+  int64_t window_us = span_us * 3;
   std::uniform_int_distribution<size_t> pick(0, acis.size() - 1);
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 8 || (killed == 0 && round < 40); ++round) {
+    std::uniform_int_distribution<int64_t> delay(0, window_us);
+    int killed_before = killed;
     std::vector<pid_t> kids;
     std::vector<int64_t> when;
     for (int k = 0; k < 4; ++k) {
@@ -198,6 +203,7 @@ TEST_CASE("store: importers killed (SIGKILL) at random points leave nothing visi
         ++finished;
       }
     }
+    if (killed == killed_before) window_us = std::max<int64_t>(window_us / 2, 100);
   }
   MESSAGE("importers killed: " << killed << ", finished before the kill: " << finished);
   CHECK(killed > 0);
@@ -247,9 +253,12 @@ TEST_CASE("store: renderers killed (SIGKILL) at random points leave no tree behi
     must(st->gc(GcOptions{}));   // drops the unreferenced tree
     REQUIRE(must(st->trees()).empty());
   }
-  std::uniform_int_distribution<int64_t> delay(0, span_us * 12 / 10);
+  // As above: a round without a kill halves the window; rounds go on until one.
+  int64_t window_us = span_us * 12 / 10;
   int killed = 0, finished = 0;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < 10 || (killed == 0 && round < 40); ++round) {
+    std::uniform_int_distribution<int64_t> delay(0, window_us);
+    int killed_before = killed;
     std::vector<pid_t> kids;
     for (int k = 0; k < 2; ++k) kids.push_back(spawn(render_child));
     ::usleep(useconds_t(delay(rng)));
@@ -262,6 +271,7 @@ TEST_CASE("store: renderers killed (SIGKILL) at random points leave no tree behi
         ++finished;
       }
     }
+    if (killed == killed_before) window_us = std::max<int64_t>(window_us / 2, 100);
     if (round % 3 == 2) {   // sometimes start over, so that later rounds render again
       auto st = open_store(root);
       must(st->gc(GcOptions{}));
