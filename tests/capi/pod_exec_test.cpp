@@ -49,18 +49,25 @@ struct World {
   std::string dir, root, aci;
   appc_executor *exec = nullptr;
   World() {
+    // Checked before anything is created: a failed REQUIRE here leaves nothing behind.
+    const char *src = std::getenv("APPC_SOURCE_ROOT");
+    REQUIRE_MESSAGE(src != nullptr, "APPC_SOURCE_ROOT is not set (run through meson test)");
     char tmpl[] = "/dev/shm/appc-capi-pod-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     dir = tmpl;
     root = dir + "/root";
     aci = dir + "/busybox.aci";
-    const char *src = std::getenv("APPC_SOURCE_ROOT");
-    REQUIRE_MESSAGE(src != nullptr, "APPC_SOURCE_ROOT is not set (run through meson test)");
-    std::string cmd = std::string("/usr/bin/python3 ") + src + "/tests/workloads/make_image_dir.py " + dir +
-                      "/bb --preset busybox > /dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    APPC_OK_OR_FAIL(appc_image_build((dir + "/bb").c_str(), aci.c_str(), nullptr, nullptr));
-    APPC_OK_OR_FAIL(appc_executor_open(&exec, root.c_str(), nullptr));
+    try {   // a failed REQUIRE throws past the destructor: remove the directory here
+      std::string cmd = std::string("/usr/bin/python3 ") + src + "/tests/workloads/make_image_dir.py " + dir +
+                        "/bb --preset busybox > /dev/null";
+      REQUIRE(std::system(cmd.c_str()) == 0);
+      APPC_OK_OR_FAIL(appc_image_build((dir + "/bb").c_str(), aci.c_str(), nullptr, nullptr));
+      APPC_OK_OR_FAIL(appc_executor_open(&exec, root.c_str(), nullptr));
+    } catch (...) {
+      appc_executor_free(exec);
+      remove_tree(dir);
+      throw;
+    }
   }
   ~World() {
     appc_pod_list *l = nullptr;
