@@ -524,7 +524,7 @@ private:
         return Error::make(Code::invalid,
                            ei.raw + ": hardlink target's parent goes through a symlink that leads outside the target",
                            ei.raw);
-      return std::move(tfd).error().wrap(ei.raw + ": hardlink target");
+      return std::move(tfd).error().wrap(ei.raw + ": hardlink target \"" + ei.link_clean + "\"");
     }
     // What linkat would fail on, named (validation finds the same): the
     // target gone or now a directory (a later entry replaced a symlink on its

@@ -53,7 +53,8 @@ void both_refuse(Scratch &s, const TarBuilder &b, const std::string &entry, cons
   auto r = read_image(aci);
   REQUIRE_FALSE(r.ok());
   CHECK_MESSAGE(find_diag(r.error(), entry, text) != nullptr, "no finding for " << entry << ": " << text);
-  CHECK(v.extract_msg.find(entry + ": " + (extract_text.empty() ? text : extract_text)) != std::string::npos);
+  CHECK(v.extract_msg.find(entry + ": ") != std::string::npos);
+  CHECK(v.extract_msg.find(extract_text.empty() ? text : extract_text) != std::string::npos);
 }
 
 void both_accept(Scratch &s, const TarBuilder &b) {
@@ -229,10 +230,11 @@ namespace {
 
 // A random archive over a few names, so that paths collide, alias one
 // another through symlinks and climb with "..": the listing, for messages.
-std::string random_archive(std::mt19937_64 &rng, TarBuilder &b) {
+std::string random_archive(std::mt19937_64 &rng, TarBuilder &b, size_t seed_size) {
   static const char *comps[] = {"a", "b", "c", "d"};
   static const char *targets[] = {".", "..", "../..", "a", "b", "a/b", "../a", "./c/d", "/", "/a", "/etc",
-                                  "b/..", "d/../..", "c/c", "nowhere", "a/../b", "../../../x"};
+                                  "b/..", "d/../..", "c/c", "nowhere", "a/../b", "../../../x", "a/.", "../b/c",
+                                  "c/../..", "d/", "b/a/..", "../c/.."};
   auto pick = [&](size_t n) { return size_t(rng() % n); };
   auto rand_path = [&] {
     std::string p = "rootfs";
@@ -243,7 +245,7 @@ std::string random_archive(std::mt19937_64 &rng, TarBuilder &b) {
   std::string listing;
   std::vector<std::string> used, nondirs;
   b.aci_base();
-  size_t n = 3 + pick(12);
+  size_t n = 3 + pick(5 + seed_size);
   for (size_t i = 0; i < n; ++i) {
     std::string p = rand_path();
     if (std::find(used.begin(), used.end(), p) != used.end()) continue;   // duplicates: a layout matter
@@ -267,7 +269,7 @@ std::string random_archive(std::mt19937_64 &rng, TarBuilder &b) {
       break;
     }
     default: {
-      std::string t = nondirs.empty() ? rand_path() : nondirs[pick(nondirs.size())];
+      std::string t = nondirs.empty() || pick(8) == 0 ? rand_path() : nondirs[pick(nondirs.size())];
       b.hardlink(p, t);
       nondirs.push_back(p);
       listing += p + " => " + t + "\n";
@@ -280,14 +282,14 @@ std::string random_archive(std::mt19937_64 &rng, TarBuilder &b) {
 
 } // namespace
 
-TEST_CASE("consistency: validate ok <=> extract ok, on 600 seeded random archives") {
+TEST_CASE("consistency: validate ok <=> extract ok, on 1000 seeded random archives") {
   Scratch s;
   std::string aci = s / "t.aci";
   int valid = 0, refused = 0;
-  for (uint64_t seed = 1; seed <= 600; ++seed) {
+  for (uint64_t seed = 1; seed <= 1000; ++seed) {
     std::mt19937_64 rng(seed);
     TarBuilder b;
-    std::string listing = random_archive(rng, b);
+    std::string listing = random_archive(rng, b, seed % 4 == 0 ? 25 : 10);
     b.write(aci);
     Verdict v = verdicts(aci, s / "out");
     (v.valid ? valid : refused)++;
