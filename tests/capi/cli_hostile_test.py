@@ -335,7 +335,8 @@ def long_name_bomb(S, n=30000, name_len=3000):
 
     z = gzip.GzipFile(os.path.join(S, "bomb.aci"), "wb", compresslevel=1)
     z.write(hdr(b"manifest", b"0", len(MAN)) + MAN + b"\0" * (-len(MAN) % 512) + hdr(b"rootfs", b"5", 0))
-    prefix = b"rootfs/" + b"d" * name_len
+    # Components within Linux's NAME_MAX (255 bytes), else the names are invalid on their own.
+    prefix = b"rootfs/" + b"/".join([b"d" * 249] * (name_len // 250)) + b"/"
     for i in range(n):
         p = record(b"path", prefix + b"%d" % i)
         z.write(hdr(b"PaxHeader", b"x", len(p)) + p + b"\0" * (-len(p) % 512) + hdr(b"x", b"5", 0))
