@@ -167,6 +167,43 @@ private:
   bool have_manifest_ = false, have_rootfs_ = false;
 };
 
+// ---------------------------------------------------------------- limits of Linux
+// Checked by the layout check (so validation and extraction refuse alike),
+// not left to the kernel's ENAMETOOLONG halfway through an extraction.
+constexpr size_t kMaxPathBytes = 4095;    // PATH_MAX - 1: a path handed to the kernel
+constexpr size_t kMaxNameBytes = 255;     // NAME_MAX: one component
+constexpr int kMaxSymlinkHops = 40;       // MAXSYMLINKS: symlinks followed in one lookup
+// Symlink targets validation keeps to resolve later paths (all of them: any
+// may be followed later); extraction counts them against the same bound.
+constexpr uint64_t kMaxSymlinkTargetBytes = 256ull << 20;
+
+// An owner chown cannot set (spec 41): beyond uid_t, or (uid_t)-1, which
+// chown reads as "unchanged". The message, or "" when the owner is fine.
+std::string owner_problem(struct archive_entry *e);
+
+// What extraction makes of the rootfs/ namespace, modelled in memory while
+// validating (nothing touches the disk): directories, files and symlinks
+// (their targets), names kept as 16-byte digests of (parent, component).
+// Paths of later entries are resolved through it the way extraction's
+// openat2(RESOLVE_BENEATH) walk resolves them — symlinks followed, ".."
+// physical, absolute targets and climbing out of rootfs/ refused, at most 40
+// symlinks a lookup, missing parents created, a parent that is a symlink to
+// nothing refused — and each entry is applied the way extraction applies it
+// (a non-directory in the way is replaced, a directory never is). So
+// validation refuses what extraction would refuse, with the same words.
+class RootfsModel {
+public:
+  explicit RootfsModel(const Limits &limits);
+  ~RootfsModel();
+  // An entry below rootfs/ (not rootfs itself) that passed the layout check.
+  // Findings are appended to `diags`; an Error only for a limit.
+  Status apply(struct archive_entry *e, const EntryInfo &ei, std::vector<Diagnostic> &diags);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Appends the manifest parser's findings, paths prefixed with "manifest: ".
 void merge_manifest_findings(const Error &e, std::vector<Diagnostic> &diags);
 

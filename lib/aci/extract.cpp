@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace appc::aci {
@@ -33,6 +35,8 @@ struct DirMeta {
   mode_t mode;
   struct timespec times[2];
   size_t depth;
+  dev_t dev = 0;           // the directory made or merged: its path may lead elsewhere by
+  ino_t ino = 0;           // the end (a later entry replaced a symlink on it), its inode does not
 };
 
 struct DevIno {
@@ -89,7 +93,9 @@ public:
       if (!e) break;
       layout.check(e, ei, diags);
       if (!ei.ok) return Error::invalid(std::move(diags));
-      if (can_chown_) APPC_TRY_VOID(check_owner(e, ei));
+      // Whenever owners are to be preserved, not only when this process can:
+      // the verdict must not depend on who extracts (validation says the same).
+      if (opts_.preserve_owners) APPC_TRY_VOID(check_owner(e, ei));
       if (ei.top == Top::manifest) {
         bool parsed = false;
         APPC_TRY_VOID(take_manifest(stream, ei, opts_.limits, res_.info, diags, parsed));
@@ -123,22 +129,88 @@ public:
   // directory changes its mtime, and a read-only mode could stop the writes.
   Status apply_dir_meta() {
     std::stable_sort(dirs_.begin(), dirs_.end(), [](const DirMeta &a, const DirMeta &b) { return a.depth > b.depth; });
+    std::unordered_map<DevIno, const DirMeta *, DevInoHash> lost;
     for (const DirMeta &d : dirs_) {
       int base = d.base == kRootfs ? rootfs_fd_.get() : root_fd_;
-      auto fd = open_beneath(base, d.rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, resolve_);
-      if (!fd) {
-        if (opts_.overlay_onto_existing) continue;   // replaced by a later layer's entry
-        return std::move(fd).error().wrap("setting directory metadata");
+      // A path too long for the kernel (the parent fit, parent + name need not)
+      // or one that now leads elsewhere: found by its inode below instead.
+      auto fd = d.rel.size() <= kMaxPathBytes
+                    ? open_beneath(base, d.rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, resolve_)
+                    : Result<UniqueFd>(Error::from_errno(ENAMETOOLONG, "open"));
+      struct stat st;
+      if (fd && ::fstat(fd->get(), &st) == 0 && st.st_dev == d.dev && st.st_ino == d.ino) {
+        APPC_TRY_VOID(set_dir_meta(fd->get(), d));
+        continue;
       }
-      std::string shown = (d.base == kRootfs ? "rootfs/" : "") + d.rel;
-      if (::fchmod(fd->get(), d.mode) < 0) return Error::from_errno(errno, shown + ": chmod");
-      if (::futimens(fd->get(), d.times) < 0) return Error::from_errno(errno, shown + ": set times");
+      if (!fd && opts_.overlay_onto_existing) continue;   // replaced by a later layer's entry
+      lost.emplace(DevIno{d.dev, d.ino}, &d);
     }
+    if (!lost.empty() && rootfs_fd_) APPC_TRY_VOID(apply_lost_dir_meta(lost));
     dirs_.clear();
     return {};
   }
 
 private:
+  Status set_dir_meta(int fd, const DirMeta &d) {
+    std::string shown = (d.base == kRootfs ? "rootfs/" : "") + d.rel;
+    if (::fchmod(fd, d.mode) < 0) return Error::from_errno(errno, shown + ": chmod");
+    if (::futimens(fd, d.times) < 0) return Error::from_errno(errno, shown + ": set times");
+    return {};
+  }
+
+  // Directories whose path no longer leads to them (rare: only archives that
+  // reach one path by two names do this): one walk of rootfs/, never through
+  // a symlink, setting each when leaving it (deepest first, as above).
+  Status apply_lost_dir_meta(const std::unordered_map<DevIno, const DirMeta *, DevInoHash> &lost) {
+    struct Frame {
+      UniqueFd fd;
+      std::vector<std::string> subdirs;
+      size_t next = 0;
+      const DirMeta *meta = nullptr;
+    };
+    auto enter = [&](int fd, Frame &f) -> Status {
+      f.fd.reset(fd);
+      struct stat st;
+      if (::fstat(fd, &st) < 0) return Error::from_errno(errno, "setting directory metadata: stat");
+      if (auto it = lost.find(DevIno{st.st_dev, st.st_ino}); it != lost.end()) f.meta = it->second;
+      int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      DIR *dir = dup < 0 ? nullptr : ::fdopendir(dup);
+      if (!dir) {
+        if (dup >= 0) ::close(dup);
+        return Error::from_errno(errno, "setting directory metadata: list");
+      }
+      while (struct dirent *de = ::readdir(dir)) {
+        if (!std::strcmp(de->d_name, ".") || !std::strcmp(de->d_name, "..")) continue;
+        struct stat cst;
+        if (de->d_type == DT_DIR ||
+            (de->d_type == DT_UNKNOWN && ::fstatat(fd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 &&
+             S_ISDIR(cst.st_mode)))
+          f.subdirs.emplace_back(de->d_name);
+      }
+      ::closedir(dir);
+      return {};
+    };
+    std::vector<Frame> stack(1);
+    int fd0 = ::fcntl(rootfs_fd_.get(), F_DUPFD_CLOEXEC, 0);
+    if (fd0 < 0) return Error::from_errno(errno, "dup");
+    APPC_TRY_VOID(enter(fd0, stack.back()));
+    while (!stack.empty()) {
+      Frame &f = stack.back();
+      if (f.next < f.subdirs.size()) {
+        const std::string &n = f.subdirs[f.next++];
+        int fd = ::openat(f.fd.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return Error::from_errno(errno, "setting directory metadata: open " + n);
+        Frame c;
+        APPC_TRY_VOID(enter(fd, c));
+        stack.push_back(std::move(c));
+        continue;
+      }
+      if (f.meta) APPC_TRY_VOID(set_dir_meta(f.fd.get(), *f.meta));
+      stack.pop_back();
+    }
+    return {};
+  }
+
   // ------------------------------------------------------------ entries
 
   Status entry(TarStream &stream, struct archive_entry *e, const EntryInfo &ei) {
@@ -146,6 +218,7 @@ private:
       if (opts_.rootfs_only) return {};
       APPC_TRY_VOID(own_and_xattrs_fd(root_fd_, e, ei.raw));
       dirs_.push_back(DirMeta{kRoot, "", mode_of(e), {}, 0});
+      APPC_TRY_VOID(note_inode(root_fd_, dirs_.back()));
       times_of(e, dirs_.back().times);
       root_meta_ = true;
       ++res_.dirs;
@@ -158,6 +231,7 @@ private:
     if (rel.empty()) {
       APPC_TRY_VOID(own_and_xattrs_fd(rootfs_fd_.get(), e, ei.raw));
       dirs_.push_back(DirMeta{kRootfs, "", mode_of(e), {}, 0});
+      APPC_TRY_VOID(note_inode(rootfs_fd_.get(), dirs_.back()));
       times_of(e, dirs_.back().times);
       if (opts_.rootfs_only) root_meta_ = true;
       ++res_.dirs;
@@ -184,6 +258,14 @@ private:
     case AE_IFIFO: return make_node(pfd, name, e, ei);
     }
     return Error::make(Code::invalid, ei.raw + ": unsupported entry type", ei.raw);
+  }
+
+  static Status note_inode(int fd, DirMeta &d) {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) return Error::from_errno(errno, "stat");
+    d.dev = st.st_dev;
+    d.ino = st.st_ino;
+    return {};
   }
 
   Status ensure_rootfs() {
@@ -246,6 +328,10 @@ private:
         if (::mkdirat(at, comp.c_str(), 0755) < 0) {
           if (errno != EEXIST) return Error::from_errno(errno, "mkdir " + prefix);
           existed = true;   // there, yet not found: a symlink to nothing (or a race)
+        } else if (++implicit_dirs_ > opts_.limits.max_entries) {
+          // Validation models every directory in memory: the same bound here.
+          return Error::make(Code::limit, "more than " + std::to_string(opts_.limits.max_entries) +
+                                              " missing parent directories to create (limits.max_entries)");
         }
         APPC_TRY_VOID(note_ours(at, comp, prefix));
         r = open_beneath(base, prefix, O_PATH | O_DIRECTORY, 0, resolve_);
@@ -315,7 +401,9 @@ private:
       APPC_TRY_VOID(set_xattrs_fd(fd.get(), e, ei.raw));
     }
     size_t depth = size_t(std::count(rel.begin(), rel.end(), '/')) + 1;
-    dirs_.push_back(DirMeta{kRootfs, std::move(rel), mode_of(e), {}, depth});
+    struct stat st;
+    if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return Error::from_errno(errno, ei.raw + ": stat");
+    dirs_.push_back(DirMeta{kRootfs, std::move(rel), mode_of(e), {}, depth, st.st_dev, st.st_ino});
     times_of(e, dirs_.back().times);
     ++res_.dirs;
     return {};
@@ -374,6 +462,12 @@ private:
     if (!target || !*target)   // libarchive leaves an empty target unset
       return Error::make(Code::invalid, ei.raw + ": a symlink with an empty or unreadable target (Linux has no empty symlinks)",
                          ei.raw);
+    size_t len = std::strlen(target);
+    if (len > kMaxSymlinkTargetBytes - std::min<uint64_t>(symlink_bytes_, kMaxSymlinkTargetBytes))
+      return Error::make(Code::limit, ei.raw + ": the archive's symlink targets add up to more than " +
+                                          std::to_string(kMaxSymlinkTargetBytes) + " bytes",
+                         ei.raw);
+    symlink_bytes_ += len;
     // The target text is kept verbatim: a symlink may point anywhere, it is only never followed here.
     APPC_TRY(create(pfd, name, false, ei, "symlink", [&] { return ::symlinkat(target, pfd, name.c_str()); }));
     APPC_TRY_VOID(finish_at(pfd, name, e, ei, false));
@@ -397,6 +491,7 @@ private:
       return rc;
     }));
     if (skipped) {
+      skipped_.insert(name_key(ei.clean));
       ++res_.skipped_devices;
       return {};
     }
@@ -408,9 +503,15 @@ private:
 
   Status make_hardlink(int pfd, const std::string &name, const EntryInfo &ei) {
     // The layout check made sure the target is an earlier non-directory entry
-    // under rootfs/; it must also have been extracted (not filtered out, not a
-    // skipped device).
-    if (!extracted_.count(name_key(ei.link_clean)))
+    // under rootfs/; it must also have been extracted (not filtered out). A
+    // link to a device skipped for lack of CAP_MKNOD is that device: skipped too.
+    NameKey tkey = name_key(ei.link_clean);
+    if (skipped_.count(tkey)) {
+      skipped_.insert(name_key(ei.clean));
+      ++res_.skipped_devices;
+      return {};
+    }
+    if (!extracted_.count(tkey))
       return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean + "\" was not extracted",
                          ei.raw);
     std::string_view trel = std::string_view(ei.link_clean).substr(7);   // below "rootfs/"
@@ -423,7 +524,30 @@ private:
         return Error::make(Code::invalid,
                            ei.raw + ": hardlink target's parent goes through a symlink that leads outside the target",
                            ei.raw);
-      return std::move(tfd).error().wrap(ei.raw + ": hardlink target");
+      return std::move(tfd).error().wrap(ei.raw + ": hardlink target \"" + ei.link_clean + "\"");
+    }
+    // What linkat would fail on, named (validation finds the same): the
+    // target gone or now a directory (a later entry replaced a symlink on its
+    // path), or the target being this very entry (reached through a symlink:
+    // clearing the way would remove the target itself).
+    struct stat tst;
+    if (::fstatat(tfd->get(), tname.c_str(), &tst, AT_SYMLINK_NOFOLLOW) < 0) {
+      if (errno == ENOENT)
+        return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean +
+                                              "\" is no longer there (a later entry replaced something on its path)",
+                           ei.raw);
+      return Error::from_errno(errno, ei.raw + ": hardlink target");
+    }
+    if (S_ISDIR(tst.st_mode))
+      return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean +
+                                            "\" is now a directory (a later entry replaced it)",
+                         ei.raw);
+    if (tname == name) {
+      struct stat a, b;
+      if (::fstat(tfd->get(), &a) == 0 && ::fstat(pfd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return Error::make(Code::invalid, ei.raw + ": hardlink target \"" + ei.link_clean +
+                                              "\" is this entry itself (reached through a symlink)",
+                           ei.raw);
     }
     // linkat without AT_SYMLINK_FOLLOW: a symlink target is linked itself, never followed.
     APPC_TRY(create(pfd, name, false, ei, "hardlink",
@@ -456,14 +580,9 @@ private:
   // becoming root) or (uid_t)-1, which chown reads as "leave unchanged" (the
   // file would silently stay the extracting user's).
   static Status check_owner(struct archive_entry *e, const EntryInfo &ei) {
-    constexpr int64_t kMax = int64_t(uid_t(-1)) - 1;
-    int64_t uid = la().archive_entry_uid(e), gid = la().archive_entry_gid(e);
-    if (uid < 0 || uid > kMax || gid < 0 || gid > kMax)
-      return Error::make(Code::invalid,
-                         ei.raw + ": owner " + std::to_string(uid) + ":" + std::to_string(gid) +
-                             " is out of range (0.." + std::to_string(kMax) + "); it cannot be preserved (spec 41)",
-                         ei.raw);
-    return {};
+    std::string why = owner_problem(e);
+    if (why.empty()) return {};
+    return Error::make(Code::invalid, ei.raw + ": " + why + " (spec 41)", ei.raw);
   }
 
   Error owner_error(struct archive_entry *e, const EntryInfo &ei) {
@@ -557,6 +676,9 @@ private:
   bool root_meta_ = false;
   std::vector<DirMeta> dirs_;
   std::unordered_set<NameKey, NameKeyHash> extracted_;   // clean names of non-directories created
+  std::unordered_set<NameKey, NameKeyHash> skipped_;     // clean names of devices not created (no CAP_MKNOD)
+  uint64_t implicit_dirs_ = 0;                           // directories make_parents created
+  uint64_t symlink_bytes_ = 0;                           // symlink targets so far
   UniqueFd cache_fd_;                           // the last parent directory opened
   bool cache_stale_ = false;
   std::unordered_set<DevIno, DevInoHash> ours_;  // overlay: directories this archive made or merged

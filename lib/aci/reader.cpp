@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -652,6 +653,37 @@ void LayoutChecker::check(struct archive_entry *e, EntryInfo &out, std::vector<D
     add("not allowed at the top level: an ACI holds only manifest and rootfs/", 40);
   }
 
+  if (out.top == Top::rootfs && c.size() > 7) {
+    // Linux's limits on what extraction hands the kernel: the parent's path
+    // below rootfs/ and each component (the final one is created by name).
+    std::string_view rel = std::string_view(c).substr(7);
+    size_t slash = rel.rfind('/');
+    if (slash != std::string_view::npos && slash > kMaxPathBytes)
+      add("the parent path below rootfs/ is " + std::to_string(slash) + " bytes long, over Linux's limit of " +
+              std::to_string(kMaxPathBytes) + " (PATH_MAX)",
+          0);
+    for (size_t i = 0; i <= rel.size();) {
+      size_t j = std::min(rel.find('/', i), rel.size());
+      if (j - i > kMaxNameBytes) {
+        add("the component \"" + std::string(rel.substr(i, 40)) + "...\" is " + std::to_string(j - i) +
+                " bytes long, over Linux's limit of " + std::to_string(kMaxNameBytes) + " (NAME_MAX)",
+            0);
+        break;
+      }
+      i = j + 1;
+    }
+    if (out.type == AE_IFLNK && !out.hardlink) {
+      const char *t = la().archive_entry_symlink(e);
+      if (!t) t = la().archive_entry_symlink_utf8(e);
+      if (!t || !*t)   // libarchive leaves an empty target unset
+        add("a symlink with an empty or unreadable target (Linux has no empty symlinks)", 0);
+      else if (std::strlen(t) > kMaxPathBytes)
+        add("the symlink target is " + std::to_string(std::strlen(t)) + " bytes long, over Linux's limit of " +
+                std::to_string(kMaxPathBytes) + " (PATH_MAX)",
+            0);
+    }
+  }
+
   if (out.hardlink) {
     std::string target(hl);
     PathProblem lp = clean_path_into(target, out.link_clean);
@@ -719,6 +751,7 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
   so.raw_sink = opts.raw_sink;
   auto stream = APPC_TRY(TarStream::open(fd, std::move(so)));
   LayoutChecker layout;
+  RootfsModel rootfs(opts.limits);
   std::vector<Diagnostic> diags;
   ImageInfo info;
   EntryInfo ei;
@@ -726,6 +759,14 @@ Result<ImageInfo> read_image_fd(int fd, const ReadOptions &opts) {
     struct archive_entry *e = APPC_TRY(stream->next());
     if (!e) break;
     layout.check(e, ei, diags);
+    if (ei.ok) {
+      // What extraction (preserving owners, as it does by default) would refuse.
+      if (std::string why = owner_problem(e); !why.empty()) {
+        diags.push_back(Diagnostic{ei.raw, std::move(why), 41});
+      } else if (ei.top == Top::rootfs && ei.clean.size() > 7) {
+        APPC_TRY_VOID(rootfs.apply(e, ei, diags));
+      }
+    }
     if (diags.size() >= kMaxDiagnostics) {
       diags.push_back(Diagnostic{ei.raw, "more than " + std::to_string(kMaxDiagnostics) +
                                              " findings: the rest of the archive is not checked", 0});

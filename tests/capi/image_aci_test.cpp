@@ -530,6 +530,50 @@ TEST_CASE("aci capi: extract refuses a write through a symlink planted by an ear
   CHECK(listing(s.path) == std::set<std::string>{"esc.aci", "l1", "l2", "outside"});
 }
 
+TEST_CASE("aci capi: validate and store import refuse what extract refuses (a write through a symlink leading out)") {
+  Scratch s;
+  REQUIRE(::mkdir((s / "outside").c_str(), 0755) == 0);
+  write_file(s / "l1/manifest", manifest_json("example.com/escape"));
+  REQUIRE(::mkdir((s / "l1/rootfs").c_str(), 0755) == 0);
+  REQUIRE(::symlink("../..", (s / "l1/rootfs/up").c_str()) == 0);
+  write_file(s / "l2/rootfs/up/pwned", "pwned\n");
+  sh("tar -C '" + s / "l1" + "' -cf '" + s / "esc.aci" + "' manifest rootfs");
+  sh("tar -C '" + s / "l2" + "' -rf '" + s / "esc.aci" + "' rootfs/up/pwned");
+  CHECK(appc_image_validate_file((s / "esc.aci").c_str(), nullptr) == APPC_EINVALID);
+  const appc_error *e = appc_error_last();
+  REQUIRE(e != nullptr);
+  CHECK(std::string(e->where) == "rootfs/up/pwned");
+  CHECK(std::string(e->message).find("rootfs/up/pwned: parent goes through a symlink that leads outside the target "
+                                     "(rootfs/up -> ../.. climbs out of rootfs/)") != std::string::npos);
+  CHECK(appc_image_extract((s / "esc.aci").c_str(), (s / "target").c_str(), nullptr, nullptr) == APPC_EINVALID);
+  CHECK(std::string(appc_error_last()->message).find("rootfs/up/pwned: parent goes through a symlink") !=
+        std::string::npos);
+  appc_store *st = nullptr;
+  APPC_OK_OR_FAIL(appc_store_open(&st, (s / "store").c_str(), nullptr));
+  appc_store_image *img = nullptr;
+  CHECK(appc_store_import(&img, st, (s / "esc.aci").c_str(), nullptr, nullptr) == APPC_EINVALID);
+  CHECK(img == nullptr);
+  CHECK(std::string(appc_error_last()->message).find("rootfs/up/pwned: parent goes through a symlink") !=
+        std::string::npos);
+  appc_store_image_list *list = nullptr;
+  APPC_OK_OR_FAIL(appc_store_list(&list, st));
+  CHECK(appc_store_image_list_count(list) == 0);
+  appc_store_image_list_free(list);
+  appc_store_free(st);
+  CHECK(listing(s / "outside").empty());
+  CHECK_FALSE(exists(s / "target"));
+  // The near miss: the symlink stays inside (rootfs/lib -> usr/lib): all three accept it.
+  write_file(s / "ok/manifest", manifest_json("example.com/ok"));
+  REQUIRE(std::filesystem::create_directories(s / "ok/rootfs/usr/lib"));
+  REQUIRE(::symlink("usr/lib", (s / "ok/rootfs/lib").c_str()) == 0);
+  write_file(s / "ok2/rootfs/lib/x", "x\n");
+  sh("tar -C '" + s / "ok" + "' -cf '" + s / "ok.aci" + "' manifest rootfs");
+  sh("tar -C '" + s / "ok2" + "' -rf '" + s / "ok.aci" + "' rootfs/lib/x");
+  APPC_OK_OR_FAIL(appc_image_validate_file((s / "ok.aci").c_str(), nullptr));
+  APPC_OK_OR_FAIL(appc_image_extract((s / "ok.aci").c_str(), (s / "okx").c_str(), nullptr, nullptr));
+  CHECK(exists(s / "okx/rootfs/usr/lib/x"));
+}
+
 TEST_CASE("aci capi: progress reports every phase; cancelling leaves nothing behind") {
   Scratch s;
   make_big_layout(s / "layout");

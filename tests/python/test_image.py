@@ -420,3 +420,45 @@ def test_images_api_md_python_examples_run(scratch, monkeypatch):
     for i, block in enumerate(blocks):
         exec(compile(block, f"{doc}:block{i}", "exec"), namespace)
     assert (scratch / "hello.aci").exists() and not (scratch / "out2").exists()
+
+
+def _tar(path, entries):
+    """entries: (name, kind, arg): kind "file" (data), "dir", "symlink" (target)."""
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        for name, kind, arg in entries:
+            ti = tarfile.TarInfo(name)
+            if kind == "dir":
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(ti)
+            elif kind == "symlink":
+                ti.type, ti.linkname = tarfile.SYMTYPE, arg
+                t.addfile(ti)
+            else:
+                data = arg.encode()
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+
+
+def test_validate_refuses_what_extract_refuses_and_accepts_what_it_accepts(scratch):
+    man = manifest("example.com/consist")
+    base = [("manifest", "file", man), ("rootfs", "dir", None)]
+    # A write through a symlink leading outside: validate, extract and store import all refuse it.
+    _tar(scratch / "out.aci", base + [("rootfs/a", "symlink", "/etc"), ("rootfs/a/b", "file", "x")])
+    with pytest.raises(appc.ValidationError) as ei:
+        appc.validate_image(scratch / "out.aci")
+    assert [(d.path, d.rule) for d in ei.value.errors] == [("rootfs/a/b", 0)]
+    assert "parent goes through a symlink that leads outside the target (rootfs/a -> /etc: absolute)" in \
+        ei.value.errors[0].message
+    with pytest.raises(appc.ValidationError, match="rootfs/a/b: parent goes through a symlink"):
+        appc.extract_image(scratch / "out.aci", scratch / "x1")
+    assert not (scratch / "x1").exists()
+    with appc.Store(os.fsencode(scratch / "store")) as st:
+        with pytest.raises(appc.ValidationError, match="rootfs/a/b: parent goes through a symlink"):
+            st.import_file(scratch / "out.aci")
+        assert st.images() == []
+    # The near miss: lib -> usr/lib, written through, is fine for both.
+    _tar(scratch / "in.aci", base + [("rootfs/usr", "dir", None), ("rootfs/usr/lib", "dir", None),
+                                     ("rootfs/lib", "symlink", "usr/lib"), ("rootfs/lib/x", "file", "x")])
+    assert appc.validate_image(scratch / "in.aci") is None
+    appc.extract_image(scratch / "in.aci", scratch / "x2")
+    assert (scratch / "x2/rootfs/usr/lib/x").read_text() == "x"

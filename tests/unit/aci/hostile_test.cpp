@@ -44,6 +44,22 @@ struct Arena {
     CHECK(e.code == code);
     CHECK(e.message.find(text) != std::string::npos);
     check_untouched();
+    // Validation (and so import) refuses the same archive, with the same words
+    // (consistency_test.cpp checks random archives the same way).
+    if (!opts.filter && !opts.overlay_onto_existing && opts.preserve_owners && opts.expect_id.empty() &&
+        !opts.progress) {
+      ReadOptions ro;
+      ro.limits = opts.limits;
+      auto v = read_image(aci, ro);
+      CHECK_MESSAGE(!v.ok(), "validation accepts what extraction refuses: " << e.message);
+      if (!v.ok()) {
+        INFO("validation: " << dump(v.error()));
+        CHECK(v.error().code == code);
+        bool said = v.error().message.find(text) != std::string::npos;
+        for (const auto &d : v.error().diagnostics) said = said || d.format().find(text) != std::string::npos;
+        CHECK_MESSAGE(said, "validation refuses, in other words");
+      }
+    }
     return e;
   }
 

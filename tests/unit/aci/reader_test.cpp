@@ -595,6 +595,29 @@ TEST_CASE("spec 37-40: accept/reject agrees with actool validate (documented div
   cases.push_back({"bad manifest", TarBuilder().aci_base("{\"acKind\":\"ImageManifest\"}"), false});
   cases.push_back({"rootfs prefix", TarBuilder().aci_base().file("rootfsx", "1"), true});
   cases.push_back({"dup rootfs", TarBuilder().aci_base().dir("rootfs"), true});
+  // What extraction refuses, validation now refuses too (consistency_test.cpp); actool does not look.
+  cases.push_back({"write through an absolute symlink",
+                   TarBuilder().aci_base().symlink("rootfs/a", "/etc").file("rootfs/a/x", "1"), true});
+  cases.push_back({"write through a symlink climbing out",
+                   TarBuilder().aci_base().symlink("rootfs/a", "../..").file("rootfs/a/x", "1"), true});
+  cases.push_back({"symlink loop", TarBuilder().aci_base().symlink("rootfs/a", "a").file("rootfs/a/x", "1"), true});
+  cases.push_back({"parent a symlink to nothing", TarBuilder().aci_base().symlink("rootfs/a", "b").file("rootfs/a/x", "1"),
+                   true});
+  cases.push_back({"directory replaced through an alias",
+                   TarBuilder().aci_base().dir("rootfs/d").symlink("rootfs/al", ".").file("rootfs/al/d", "1"), true});
+  cases.push_back({"component over NAME_MAX", TarBuilder().aci_base().file("rootfs/" + std::string(256, 'n'), "1"),
+                   true});
+  cases.push_back({"empty symlink target", TarBuilder().aci_base().add([] {
+                     TarBuilder::Spec l;
+                     l.name = "rootfs/l";
+                     l.type = AE_IFLNK;
+                     return l;
+                   }()),
+                   true});
+  cases.push_back({"relative symlink inside, written through",
+                   TarBuilder().aci_base().dir("rootfs/usr").dir("rootfs/usr/lib").symlink("rootfs/lib", "usr/lib")
+                       .file("rootfs/lib/x", "1"),
+                   false});
   for (auto &c : cases) {
     CAPTURE(c.name);
     c.tar.write(s / "a.aci");
