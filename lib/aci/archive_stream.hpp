@@ -123,12 +123,14 @@ private:
 // Code::invalid naming `entry` unless [off, off + n) lies within [0, size].
 Status check_extent(int64_t off, size_t n, int64_t size, std::string_view entry);
 
-// A 128-bit digest of a cleaned name (SHA-256, truncated). The sets of names
-// that the layout check and the extractor keep hold these, 16 bytes an entry
+// A 128-bit keyed digest of a cleaned name (SipHash-2-4-128 under a random
+// per-process key, util/hash.hpp). The sets of names that the layout check,
+// the rootfs model and the extractor keep hold these, 16 bytes an entry
 // whatever the names' lengths: an entry-count bomb of long names would
-// otherwise hold gigabytes of them. A collision (never seen, never craftable
-// to any gain) could only refuse an archive or fail a hardlink, never let one
-// through: every path is still resolved beneath the target.
+// otherwise hold gigabytes of them. Without the key nobody can aim at a
+// collision, and a chance one (2^-128 a pair) could at worst make validation
+// and extraction disagree; extraction still resolves every path beneath the
+// target, so nothing is ever written outside it.
 struct NameKey {
   uint64_t a = 0, b = 0;
   bool operator==(const NameKey &) const = default;

@@ -10,6 +10,10 @@
 #include <openssl/evp.h>
 
 #include <dlfcn.h>
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,13 +27,11 @@ namespace {
 #define APPC_CRYPTO_FUNCTIONS(X) \
   X(EVP_MD_fetch)                \
   X(EVP_sha512)                  \
-  X(EVP_sha256)                  \
   X(EVP_MD_CTX_new)              \
   X(EVP_MD_CTX_free)             \
   X(EVP_DigestInit_ex)           \
   X(EVP_DigestUpdate)            \
-  X(EVP_DigestFinal_ex)          \
-  X(EVP_Digest)
+  X(EVP_DigestFinal_ex)
 
 struct LibCrypto {
 #define APPC_CRYPTO_MEMBER(name) decltype(&::name) name = nullptr;
@@ -178,10 +180,77 @@ std::string sha512_hex(const void *data, size_t len) {
   return out;
 }
 
-void sha256_raw(const void *data, size_t len, unsigned char out[32]) {
-  unsigned int n = 0;
-  if (crypto().EVP_Digest(data, len, out, &n, crypto().EVP_sha256(), nullptr) != 1 || n != 32)
-    throw std::bad_alloc();   // OpenSSL fails only when it cannot allocate
+} // namespace appc
+
+namespace appc {
+namespace {
+
+inline uint64_t rotl(uint64_t x, int b) noexcept { return (x << b) | (x >> (64 - b)); }
+
+inline uint64_t load_le64(const unsigned char *p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+inline void store_le64(unsigned char *p, uint64_t v) noexcept {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  std::memcpy(p, &v, 8);
+}
+
+struct SipState {
+  uint64_t v0, v1, v2, v3;
+  void round() noexcept {
+    v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);
+    v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;
+    v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;
+    v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);
+  }
+  void block(uint64_t m) noexcept {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+};
+
+} // namespace
+
+void siphash128(const unsigned char key[16], const void *data, size_t len, unsigned char out[16]) noexcept {
+  const uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+  SipState s{0x736f6d6570736575ull ^ k0, 0x646f72616e646f6dull ^ k1 ^ 0xee, 0x6c7967656e657261ull ^ k0,
+             0x7465646279746573ull ^ k1};
+  const auto *p = static_cast<const unsigned char *>(data);
+  const size_t whole = len & ~size_t{7};
+  for (size_t i = 0; i < whole; i += 8) s.block(load_le64(p + i));
+  uint64_t last = uint64_t(len & 0xff) << 56;
+  for (size_t i = 0; i < (len & 7); ++i) last |= uint64_t(p[whole + i]) << (8 * i);
+  s.block(last);
+  s.v2 ^= 0xee;
+  for (int i = 0; i < 4; ++i) s.round();
+  store_le64(out, s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+  s.v1 ^= 0xdd;
+  for (int i = 0; i < 4; ++i) s.round();
+  store_le64(out + 8, s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+}
+
+void keyed_hash128(const void *data, size_t len, unsigned char out[16]) noexcept {
+  static const std::array<unsigned char, 16> key = [] {
+    std::array<unsigned char, 16> k{};
+    size_t got = 0;
+    while (got < k.size()) {
+      ssize_t n = ::getrandom(k.data() + got, k.size() - got, 0);
+      if (n > 0) got += static_cast<size_t>(n);
+      else if (n < 0 && errno != EINTR) std::abort();   // no randomness: nothing safe to fall back to
+    }
+    return k;
+  }();
+  siphash128(key.data(), data, len, out);
 }
 
 } // namespace appc

@@ -27,7 +27,12 @@ private:
 
 // SHA-512 of a short input in hex, computed without libcrypto (tree keys).
 std::string sha512_hex(const void *data, size_t len);
-// SHA-256 of `data` into out[32] (libcrypto).
-void sha256_raw(const void *data, size_t len, unsigned char out[32]);
+// SipHash-2-4 with a 128-bit output (Aumasson and Bernstein; libsodium's
+// crypto_shorthash_siphashx24) of `data` under `key`, into out[16].
+void siphash128(const unsigned char key[16], const void *data, size_t len, unsigned char out[16]) noexcept;
+// The same under a key drawn at random once per process: in-memory keys of
+// names from untrusted input (an archive's paths), whose collisions nobody
+// can aim at without the key. Never stored: the key dies with the process.
+void keyed_hash128(const void *data, size_t len, unsigned char out[16]) noexcept;
 
 } // namespace appc
