@@ -35,8 +35,7 @@ def failure_excerpt(out, limit=25):
     suites' FAIL lines, sanitizer reports. The CI shows only the end of the
     output, so these go right above the summary line."""
     keep = []
-    lines = out.splitlines()
-    for i, line in enumerate(lines):
+    for line in out.splitlines():
         s = line.strip()
         if (s.startswith(("TEST CASE:", "FAIL:", "FAILED ", "E   ", "Traceback", "values:", "logged:"))
                 or re.search(r":\d+: (ERROR|FATAL ERROR):", s) or "Sanitizer" in s or "runtime error:" in s

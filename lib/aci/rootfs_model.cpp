@@ -50,11 +50,20 @@ struct RootfsModel::Impl {
   uint32_t cache_node = 0;
   bool cache_valid = false;
 
+  // Called for every component of every lookup: the (parent, name) bytes go
+  // through a stack buffer (a component of an entry's name is at most
+  // NAME_MAX); only a longer one, from a symlink target, takes the heap.
   static NameKey key(uint32_t parent, std::string_view name) {
-    std::string buf(4 + name.size(), '\0');
-    std::memcpy(buf.data(), &parent, 4);
-    std::memcpy(buf.data() + 4, name.data(), name.size());
-    return name_key(buf);
+    char small[4 + kMaxNameBytes + 1];
+    std::string big;
+    char *buf = small;
+    if (name.size() > kMaxNameBytes + 1) {
+      big.resize(4 + name.size());
+      buf = big.data();
+    }
+    std::memcpy(buf, &parent, 4);
+    std::memcpy(buf + 4, name.data(), name.size());
+    return name_key(std::string_view(buf, 4 + name.size()));
   }
 
   // 0 when absent (rootfs/ is never anyone's child).
