@@ -9,8 +9,6 @@
 #include "spec/isolator.hpp"
 #include "util/json_path.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <cstdio>
 
@@ -115,20 +113,20 @@ Result<std::vector<std::string>> copy_argv(const char *const *argv, size_t argc)
 Result<spec::Isolator> make_isolator(const char *name, const char *json, size_t len) {
   if (name == nullptr) return null_argument("name");
   if (json == nullptr) return null_argument("value_json");
-  rapidjson::Document doc;
-  // Iterative: a hostile value cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(json, len);
-  if (doc.HasParseError()) {
+  // The manifest's own nesting bound (the parser keeps no recursion).
+  auto doc = std::make_unique<spec::detail::json::Document>();
+  const spec::detail::json::ParseError pe = doc->parse(std::string_view(json, len), spec::ParseOptions{}.max_depth);
+  if (pe.what != spec::detail::json::ParseError::none) {
     Diagnostic d;
     d.path = "value";
-    d.message = std::string("JSON syntax error at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
-                rapidjson::GetParseError_En(doc.GetParseError());
+    d.message = std::string("JSON syntax error at offset ") + std::to_string(pe.offset) + ": " +
+                spec::detail::json::error_text(pe);
     return Error::invalid({std::move(d)});
   }
   std::vector<Diagnostic> diags;
   spec::Isolator iso;
   iso.name = name;
-  iso.value = spec::decode_isolator_value(iso.name, doc, JsonPath::root().field("value"), diags);
+  iso.value = spec::decode_isolator_value(iso.name, doc->root(), JsonPath::root().field("value"), diags);
   if (!diags.empty()) return Error::invalid(std::move(diags));
   return iso;
 }

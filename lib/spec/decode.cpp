@@ -11,8 +11,6 @@
 #include "spec/manifest_detail.hpp"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <charconv>
@@ -27,119 +25,13 @@
 
 namespace appc::spec::detail {
 
-// RapidJSON's in-situ stream with an SSE2 whitespace skipper, found by
-// argument-dependent lookup from the reader (a non-template overload wins
-// over rapidjson::SkipWhitespace<>). The buffer has 16 bytes of NUL padding
-// past the text, so a 16-byte load at any position before the end is safe.
-struct InsituStream {
-  using Ch = char;
-  explicit InsituStream(char *src) noexcept : src_(src), head_(src) {}
-  char Peek() const noexcept { return *src_; }
-  char Take() noexcept { return *src_++; }
-  size_t Tell() const noexcept { return static_cast<size_t>(src_ - head_); }
-  void Put(char c) noexcept { *dst_++ = c; }
-  char *PutBegin() noexcept { return dst_ = src_; }
-  size_t PutEnd(char *begin) noexcept { return static_cast<size_t>(dst_ - begin); }
-  void Flush() noexcept {}
-  char *Push(size_t count) noexcept {
-    char *begin = dst_;
-    dst_ += count;
-    return begin;
-  }
-  void Pop(size_t count) noexcept { dst_ -= count; }
-
-  char *src_;
-  char *dst_ = nullptr;
-  char *head_;
-};
-inline constexpr size_t kInsituPadding = 16;
-
-// Nesting bound up to which the recursive parser is used (faster than the
-// iterative one); the pre-scan has already bounded the depth, so the
-// recursion is at most this deep, a few KB of stack. Deeper limits use
-// RapidJSON's iterative parser, which needs no stack at all.
-inline constexpr unsigned kRecursiveParseDepth = 256;
-
 // ' ', '\t', '\n', '\r': one compare and one bit test.
 inline bool is_json_space(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u <= ' ' && (0x100002600ull >> u & 1);
 }
 
-// The run of whitespace at is.src_ (which starts with one).
-[[gnu::noinline]] inline void skip_whitespace_run(InsituStream &is) noexcept {
-  const char *p = is.src_;
-  // One byte (the space after a colon in pretty-printed JSON): no vector loop.
-  if (!is_json_space(p[1])) {
-    is.src_ = const_cast<char *>(p) + 1;
-    return;
-  }
-#if defined(__SSE2__)
-  const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-                tab = _mm_set1_epi8('\t');
-  while (true) {
-    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, sp), _mm_cmpeq_epi8(c, nl)),
-                              _mm_or_si128(_mm_cmpeq_epi8(c, cr), _mm_cmpeq_epi8(c, tab)));
-    unsigned other = ~static_cast<unsigned>(_mm_movemask_epi8(ws)) & 0xffffu;
-    if (other) {
-      is.src_ = const_cast<char *>(p) + __builtin_ctz(other);
-      return;
-    }
-    p += 16;   // 16 spaces: not yet at the NUL that ends the text
-  }
-#else
-  while (is_json_space(*p)) ++p;
-  is.src_ = const_cast<char *>(p);
-#endif
-}
-
-// Inlined into the reader: no call when there is no whitespace (compact
-// JSON, and most places in pretty-printed JSON).
-[[gnu::always_inline]] inline void SkipWhitespace(InsituStream &is) noexcept {
-  if (is_json_space(*is.src_)) skip_whitespace_run(is);
-}
-
 } // namespace appc::spec::detail
-
-template <> struct rapidjson::StreamTraits<appc::spec::detail::InsituStream> {
-  enum { copyOptimization = 1 };
-};
-
-// The run of a string up to its next '"', '\\' or control character, 16
-// bytes at a time (RapidJSON's own loop takes a byte at a time for a stream
-// of ours; its SIMD versions exist only for its own streams under
-// RAPIDJSON_SSE2). An explicit specialization of the reader's hook for this
-// stream: it is called before each escape and at the start of each string.
-// The padding ends every load inside the buffer, and the terminating NUL
-// stops the scan.
-template <>
-template <>
-inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>::
-    ScanCopyUnescapedString<appc::spec::detail::InsituStream, appc::spec::detail::InsituStream>(
-        appc::spec::detail::InsituStream &is, appc::spec::detail::InsituStream &os) {
-  char *const start = is.src_;
-  const char *p = start;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
-  while (true) {
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, backslash)),
-                                     _mm_cmpeq_epi8(_mm_max_epu8(c, control), control));   // c < 0x20
-    if (const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(hit))) {
-      p += __builtin_ctz(bits);
-      break;
-    }
-    p += 16;
-  }
-#else
-  while (*p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
-#endif
-  const size_t n = static_cast<size_t>(p - start);
-  if (os.dst_ != start) std::memmove(os.dst_, start, n);   // after an escape the text moves down
-  os.dst_ += n;
-  is.src_ += n;
-}
 
 namespace appc::spec {
 namespace detail {
@@ -166,26 +58,6 @@ std::string position_text(std::string_view json, size_t offset) {
     }
   return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1) +
          " (byte offset " + std::to_string(offset) + ")";
-}
-
-// Length of the well-formed UTF-8 sequence at p[0] (a byte >= 0x80), or 0
-// (Unicode 15, table 3-7: no overlong forms, no surrogates, <= U+10FFFF).
-size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept {
-  unsigned char c = p[0];
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xbf;   // bounds of the second byte
-  if (c >= 0xc2 && c <= 0xdf) len = 2;
-  else if (c == 0xe0) len = 3, lo = 0xa0;
-  else if (c == 0xed) len = 3, hi = 0x9f;
-  else if (c >= 0xe1 && c <= 0xef) len = 3;
-  else if (c == 0xf0) len = 4, lo = 0x90;
-  else if (c == 0xf4) len = 4, hi = 0x8f;
-  else if (c >= 0xf1 && c <= 0xf3) len = 4;
-  else return 0;
-  if (avail < len || p[1] < lo || p[1] > hi) return 0;
-  for (size_t k = 2; k < len; ++k)
-    if (p[k] < 0x80 || p[k] > 0xbf) return 0;
-  return len;
 }
 
 // Bit i of each mask describes byte i of a 64-byte block.
@@ -242,38 +114,6 @@ inline uint64_t prefix_xor(uint64_t x) noexcept {
 }
 
 inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
-
-unsigned hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
-  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
-  if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
-  return 16;
-}
-
-// RapidJSON refuses a high-surrogate escape (\uD800-\uDBFF) that no low one
-// follows, but takes a lone low one (\uDC00-\uDFFF) and stores it as the
-// 3-byte encoding of a surrogate: not UTF-8, and serialize() would write it.
-// Run on text the parser accepted, so every backslash starts an escape inside
-// a string and every high-surrogate escape starts a pair. Only text holding
-// a backslash is walked (the pre-scan tells), escape by escape (so
-// "\\udc00", an escaped backslash and "udc00", is not an escape).
-size_t lone_low_surrogate(std::string_view json) noexcept {
-  const char *const begin = json.data(), *const end = begin + json.size();
-  const char *p = static_cast<const char *>(std::memchr(begin, '\\', json.size()));
-  while (p && end - p >= 6) {
-    if (p[1] == 'u') {
-      unsigned cp = 0;
-      for (int k = 2; k < 6; ++k) cp = cp << 4 | hex_digit(p[k]);
-      if (cp >= 0xdc00 && cp <= 0xdfff) return static_cast<size_t>(p - begin);
-      p += cp >= 0xd800 && cp <= 0xdbff ? 12 : 6;   // a pair: skip its low half too
-    } else {
-      p += 2;
-    }
-    if (p >= end) break;
-    p = static_cast<const char *>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
-  }
-  return std::string_view::npos;
-}
 
 } // namespace
 
@@ -341,7 +181,7 @@ Prescan prescan_full(std::string_view json, unsigned max_depth, bool *any_backsl
     for (uint64_t b = m.high; b; b &= b - 1) {
       unsigned i = lowest(b);
       if (base + i < utf8_end) continue;   // a continuation byte already checked
-      size_t len = utf8_sequence(text + base + i, n - base - i);
+      size_t len = json::utf8_sequence(text + base + i, n - base - i);
       if (!len) {
         first_utf8 = i;
         break;
@@ -431,13 +271,13 @@ Prescan prescan(std::string_view json, unsigned max_depth, bool *any_backslash) 
 
 const char *json_type_name(const JValue &v) noexcept {
   switch (v.GetType()) {
-  case rapidjson::kNullType: return "null";
-  case rapidjson::kFalseType:
-  case rapidjson::kTrueType: return "boolean";
-  case rapidjson::kObjectType: return "object";
-  case rapidjson::kArrayType: return "array";
-  case rapidjson::kStringType: return "string";
-  case rapidjson::kNumberType: return "number";
+  case json::Type::null_value: return "null";
+  case json::Type::false_value:
+  case json::Type::true_value: return "boolean";
+  case json::Type::object: return "object";
+  case json::Type::array: return "array";
+  case json::Type::string: return "string";
+  case json::Type::number: return "number";
   }
   return "value";
 }
@@ -632,7 +472,7 @@ bool Decoder::unsigned64(const JValue &v, const JsonPath &p, int rule, uint64_t 
 void Decoder::string_list(const JValue &v, const JsonPath &p, int rule, std::vector<std::string> &out) {
   if (!array(v, p, rule)) return;
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) string(v[i], p.index(i), rule, out[i]);
+  for (uint32_t i = 0; i < v.Size(); ++i) string(v[i], p.index(i), rule, out[i]);
 }
 
 void Decoder::ac_identifier(const JValue &v, const JsonPath &p, std::string &out) {
@@ -684,7 +524,7 @@ void Decoder::labels(const JValue &v, const JsonPath &p, Labels &out) {
   out.resize(v.Size());
   NameSet names(v.Size());
   int os = -1, arch = -1;
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 8)) continue;
@@ -731,7 +571,7 @@ void Decoder::annotations(const JValue &v, const JsonPath &p, int rule, Annotati
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
   NameSet names(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, rule)) continue;
@@ -793,7 +633,7 @@ void Decoder::isolators(const JValue &v, const JsonPath &p, int rule, IsolatorSc
   if (!array(v, p, rule)) return;
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 6)) continue;
@@ -817,7 +657,7 @@ void Decoder::environment(const JValue &v, const JsonPath &p, std::vector<EnvVar
   static constexpr Key keys[] = {"name", "value"};
   out.resize(v.Size());
   NameSet names(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 11)) continue;
@@ -842,7 +682,7 @@ void Decoder::event_handlers(const JValue &v, const JsonPath &p, std::vector<Eve
   static constexpr Key keys[] = {"exec", "name"};
   out.resize(v.Size());
   bool seen_pre = false, seen_post = false;
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 15)) continue;
@@ -868,7 +708,7 @@ void Decoder::mount_points(const JValue &v, const JsonPath &p, std::vector<Mount
   if (!array(v, p, 16)) return;
   static constexpr Key keys[] = {"name", "path", "readOnly"};
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 16)) continue;
@@ -908,13 +748,13 @@ void Decoder::port(const JValue &v, const JsonPath &p, Port &out, std::string_vi
 void Decoder::ports(const JValue &v, const JsonPath &p, std::vector<Port> &out) {
   if (!array(v, p, 17)) return;
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) port(v[i], p.index(i), out[i], nullptr);
+  for (uint32_t i = 0; i < v.Size(); ++i) port(v[i], p.index(i), out[i], nullptr);
 }
 
 void Decoder::supplementary_gids(const JValue &v, const JsonPath &p, std::vector<int64_t> &out) {
   if (!array(v, p, 13)) return;
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) integer(v[i], p.index(i), 13, 0, kMaxId, out[i]);
+  for (uint32_t i = 0; i < v.Size(); ++i) integer(v[i], p.index(i), 13, 0, kMaxId, out[i]);
 }
 
 void Decoder::app(const JValue &v, const JsonPath &p, int rule, App &out) {
@@ -947,7 +787,7 @@ void Decoder::dependencies(const JValue &v, const JsonPath &p, std::vector<Depen
   if (!array(v, p, 19)) return;
   static constexpr Key keys[] = {"imageName", "imageID", "labels", "size"};
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 19)) continue;
@@ -970,7 +810,7 @@ void Decoder::dependencies(const JValue &v, const JsonPath &p, std::vector<Depen
 void Decoder::path_whitelist(const JValue &v, const JsonPath &p, std::vector<std::string> &out) {
   if (!array(v, p, 20)) return;
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+  for (uint32_t i = 0; i < v.Size(); ++i)
     if (string(v[i], p.index(i), 20, out[i]) && !is_absolute_path(out[i]))
       report(p.index(i), 20, quote(out[i]) + " is not an absolute path");
 }
@@ -1000,11 +840,8 @@ void Decoder::image_manifest(const JValue &root, ImageManifest &out) {
 namespace detail {
 namespace {
 
-using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                                            rapidjson::MemoryPoolAllocator<>>;
-
 Status parse_document(std::string_view json, const ParseOptions &opts, int syntax_rule,
-                      std::unique_ptr<char[]> &text, std::span<char> inline_text, Document &doc,
+                      std::unique_ptr<char[]> &text, std::span<char> inline_text, json::Document &doc,
                       bool &any_backslash) {
   auto limit = [](std::string msg) {
     Diagnostic d{"", std::move(msg), 0};
@@ -1015,66 +852,50 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
   if (json.size() > opts.max_bytes)
     return limit("the manifest is " + std::to_string(json.size()) + " bytes, over the limit of " +
                  std::to_string(opts.max_bytes) + " bytes");
-  any_backslash = true;
-  Prescan scan = prescan(json, opts.max_depth, &any_backslash);
-  switch (scan.what) {
-  case Prescan::ok: break;
-  case Prescan::too_deep:
-    return limit("JSON nesting is deeper than the limit of " + std::to_string(opts.max_depth) + " levels at " +
-                 position_text(json, scan.offset));
-  case Prescan::bad_utf8:
-    return Error::invalid({Diagnostic{"", "invalid UTF-8 at " + position_text(json, scan.offset), syntax_rule}});
-  case Prescan::nul:
-    return Error::invalid(
-        {Diagnostic{"", "invalid JSON at " + position_text(json, scan.offset) + ": a NUL byte", syntax_rule}});
-  }
-  // UTF-8 is already checked, so the parser need not; in situ, strings are
-  // not copied (the DOM points into `text`, which is not zero-filled first).
-  // The depth is bounded, so the (faster) recursive parser is safe up to
-  // kRecursiveParseDepth; beyond, the iterative one.
-  // A small manifest is copied to `inline_text` (the caller's stack), a
-  // larger one to the heap.
+  // The parser works in place on a copy (padded for its 64-byte loads): a
+  // small manifest's on the caller's stack, a larger one's on the heap.
   char *copy = inline_text.data();
-  if (json.size() + kInsituPadding > inline_text.size()) {
-    text = std::make_unique_for_overwrite<char[]>(json.size() + kInsituPadding);
+  if (json.size() + json::kPadding > inline_text.size()) {
+    text = std::make_unique_for_overwrite<char[]>(json.size() + json::kPadding);
     copy = text.get();
   }
   std::memcpy(copy, json.data(), json.size());
-  std::memset(copy + json.size(), 0, kInsituPadding);
-  InsituStream is(copy);
-  if (opts.max_depth <= kRecursiveParseDepth)
-    doc.ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
-  else
-    doc.ParseStream<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(is);
-  if (doc.HasParseError())
+  const json::ParseError pe = doc.parse(copy, json.size(), opts.max_depth, &any_backslash);
+  switch (pe.what) {
+  case json::ParseError::none: break;
+  case json::ParseError::too_deep:
+    return limit("JSON nesting is deeper than the limit of " + std::to_string(opts.max_depth) + " levels at " +
+                 position_text(json, pe.offset));
+  case json::ParseError::too_big:
+    return limit("the manifest is " + std::to_string(json.size()) + " bytes, more than the parser can address");
+  case json::ParseError::bad_utf8:
+    return Error::invalid({Diagnostic{"", "invalid UTF-8 at " + position_text(json, pe.offset), syntax_rule}});
+  case json::ParseError::nul:
+    return Error::invalid(
+        {Diagnostic{"", "invalid JSON at " + position_text(json, pe.offset) + ": a NUL byte", syntax_rule}});
+  case json::ParseError::lone_low_surrogate:
     return Error::invalid({Diagnostic{"",
-                                      "invalid JSON at " + position_text(json, doc.GetErrorOffset()) + ": " +
-                                          rapidjson::GetParseError_En(doc.GetParseError()),
-                                      syntax_rule}});
-  if (size_t at = any_backslash ? lone_low_surrogate(json) : std::string_view::npos; at != std::string_view::npos)
-    return Error::invalid({Diagnostic{"",
-                                      "invalid JSON at " + position_text(json, at) + ": the escape " +
-                                          std::string(json.substr(at, 6)) +
+                                      "invalid JSON at " + position_text(json, pe.offset) + ": the escape " +
+                                          std::string(json.substr(pe.offset, 6)) +
                                           " is a lone UTF-16 low surrogate (no high surrogate escape before it)",
                                       syntax_rule}});
-  if (!doc.IsObject())
-    return Error::invalid(
-        {Diagnostic{"", std::string("expected an object at the top level, got ") + json_type_name(doc), syntax_rule}});
+  case json::ParseError::syntax:
+    return Error::invalid({Diagnostic{"",
+                                      "invalid JSON at " + position_text(json, pe.offset) + ": " +
+                                          rapidjson::GetParseError_En(pe.code),
+                                      syntax_rule}});
+  }
+  if (!doc.root().IsObject())
+    return Error::invalid({Diagnostic{
+        "", std::string("expected an object at the top level, got ") + json_type_name(doc.root()), syntax_rule}});
   return {};
 }
 
-// Fixed buffers for the DOM, the parser stack and the in-situ text: a
-// manifest of a few KB parses without touching the heap for them.
+// A fixed buffer for the in-situ text: a manifest of a few KB parses
+// without touching the heap for it (the Document holds its first nodes).
 struct DocumentArena {
   alignas(16) char text[8192];
-  alignas(16) char values[16384];
-  alignas(16) char stack[4096];
-  rapidjson::MemoryPoolAllocator<> value_alloc{values, sizeof values};
-  rapidjson::MemoryPoolAllocator<> stack_alloc{stack, sizeof stack};
-  // The parser stack's first capacity must fit in `stack` after the pool's
-  // chunk header: asking for all of sizeof stack made the pool add a 64 KB
-  // heap chunk at every parse.
-  Document doc{&value_alloc, sizeof stack - 64, &stack_alloc};
+  json::Document doc;
 };
 
 } // namespace
@@ -1086,12 +907,13 @@ template <class M> Result<M> parse_manifest(std::string_view json, const ParseOp
   bool any_backslash = true;
   if (Status s = parse_document(json, opts, image ? 46 : 0, text, arena.text, arena.doc, any_backslash); !s)
     return std::move(s).error();
+  const JValue &root = arena.doc.root();
   std::vector<Diagnostic> diags;
   M m;
   Decoder dec(diags);
   if (!any_backslash) dec.no_escapes();
-  if constexpr (image) dec.image_manifest(arena.doc, m);
-  else dec.pod_manifest(arena.doc, m);
+  if constexpr (image) dec.image_manifest(root, m);
+  else dec.pod_manifest(root, m);
   if (!diags.empty()) return Error::invalid(std::move(diags));
   return m;
 }
@@ -1110,53 +932,6 @@ Result<PodManifest> parse_pod_manifest(std::string_view json, const ParseOptions
 }
 
 namespace {
-
-// SAX handler that stops at the top-level "acKind" member.
-struct KindSniffer : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KindSniffer> {
-  unsigned depth = 0;
-  bool next_is_kind = false;
-  ManifestKind kind = ManifestKind::unknown;
-  bool found = false;
-
-  bool Default() {
-    if (depth == 1 && next_is_kind) return stop();
-    return true;
-  }
-  bool stop() {
-    found = true;
-    return false;   // ends the parse early
-  }
-  bool String(const char *s, rapidjson::SizeType n, bool) {
-    if (depth == 1 && next_is_kind) {
-      std::string_view v(s, n);
-      kind = v == "ImageManifest" ? ManifestKind::image : v == "PodManifest" ? ManifestKind::pod : ManifestKind::unknown;
-      return stop();
-    }
-    return true;
-  }
-  bool Key(const char *s, rapidjson::SizeType n, bool) {
-    if (depth == 1) next_is_kind = std::string_view(s, n) == "acKind";
-    return true;
-  }
-  bool StartObject() {
-    if (depth == 1 && next_is_kind) return stop();
-    ++depth;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-  bool StartArray() {
-    if (depth == 1 && next_is_kind) return stop();
-    ++depth;
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-};
 
 // The common layout, `{"acKind":"ImageManifest"` or `"PodManifest"` first
 // (JSON whitespace between the tokens, no escapes): the answer the sniffer
@@ -1188,16 +963,11 @@ std::optional<ManifestKind> leading_kind(std::string_view json) noexcept {
 ManifestKind detect_kind(std::string_view json) noexcept {
   if (std::optional<ManifestKind> k = leading_kind(json)) return *k;
   try {
-    KindSniffer h;
-    // The parser stack in a stack buffer first (no heap for shallow text).
-    alignas(16) char stack[1024];
-    rapidjson::MemoryPoolAllocator<> alloc(stack, sizeof stack);
-    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> reader(&alloc, 512);
-    rapidjson::MemoryStream ms(json.data(), json.size());
-    reader.Parse<rapidjson::kParseIterativeFlag>(ms, h);
-    return h.found ? h.kind : ManifestKind::unknown;
+    std::string kind;
+    if (!detail::json::top_level_string(json, "acKind", kind)) return ManifestKind::unknown;
+    return kind == "ImageManifest" ? ManifestKind::image : kind == "PodManifest" ? ManifestKind::pod : ManifestKind::unknown;
   } catch (...) {
-    return ManifestKind::unknown;   // std::bad_alloc of the parser stack
+    return ManifestKind::unknown;   // std::bad_alloc of the copy
   }
 }
 

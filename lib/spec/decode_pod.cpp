@@ -80,7 +80,7 @@ void Decoder::mounts(const JValue &v, const JsonPath &p, std::vector<Mount> &out
   if (!array(v, p, 76)) return;
   static constexpr Key keys[] = {"volume", "path", "appVolume"};
   out.resize(v.Size());
-  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+  for (uint32_t i = 0; i < v.Size(); ++i) {
     const JValue &el = v[i];
     JsonPath ep = p.index(i);
     if (!object(el, ep, 76)) continue;
@@ -153,7 +153,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
               if (!array(x, fp, 72)) break;
               out.apps.resize(x.Size());
               NameSet names(x.Size());
-              for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+              for (uint32_t i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 runtime_app(x[i], fp.index(i), out.apps[i], &name);
                 if (!name.empty() && !names.insert(name))
@@ -165,7 +165,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
               if (!array(x, fp, 78)) break;
               out.volumes.resize(x.Size());
               NameSet names(x.Size());
-              for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+              for (uint32_t i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 volume(x[i], fp.index(i), out.volumes[i], &name);
                 if (!name.empty() && !names.insert(name))
@@ -179,7 +179,7 @@ void Decoder::pod_manifest(const JValue &root, PodManifest &out) {
               if (!array(x, fp, 79)) break;
               out.ports.resize(x.Size());
               NameSet names(x.Size());
-              for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+              for (uint32_t i = 0; i < x.Size(); ++i) {
                 std::string_view name;
                 exposed_port(x[i], fp.index(i), out.ports[i], &name);
                 if (!name.empty() && !names.insert(name))

@@ -1,16 +1,16 @@
-// The manifest decoder: RapidJSON DOM -> spec types, collecting every finding
+// The manifest decoder: JSON tree (json_dom.hpp) -> spec types, collecting every finding
 // (wrong JSON types and spec rules alike) as a Diagnostic with its JSON path
 // and checklist item, in document order. Private to lib/spec: decode.cpp has
 // the shared schema pieces and the image manifest, decode_pod.cpp the pod.
 #pragma once
 
 #include "spec/isolator.hpp"
+#include "spec/json_dom.hpp"
 #include "spec/manifest.hpp"
 #include "spec/types.hpp"
 #include "util/error.hpp"
 #include "util/json_path.hpp"
 
-#include <rapidjson/document.h>
 
 #include <array>
 #include <cstdint>
@@ -23,7 +23,7 @@
 
 namespace appc::spec::detail {
 
-using JValue = rapidjson::Value;
+using JValue = json::Value;
 
 inline std::string_view sv(const JValue &v) noexcept { return {v.GetString(), v.GetStringLength()}; }
 

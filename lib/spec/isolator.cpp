@@ -7,11 +7,11 @@
 // when a finding is reported.
 #include "spec/isolator.hpp"
 
-#include <rapidjson/reader.h>
 
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <unordered_set>
 
@@ -19,7 +19,7 @@ namespace appc::spec {
 
 namespace {
 
-using rapidjson::Value;
+using detail::json::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 enum class Kind : uint8_t {
@@ -87,13 +87,13 @@ const KindInfo &info(Kind kind) noexcept {
 
 const char *type_name(const Value &v) noexcept {
   switch (v.GetType()) {
-  case rapidjson::kNullType: return "null";
-  case rapidjson::kFalseType:
-  case rapidjson::kTrueType: return "a boolean";
-  case rapidjson::kObjectType: return "an object";
-  case rapidjson::kArrayType: return "an array";
-  case rapidjson::kStringType: return "a string";
-  case rapidjson::kNumberType: return "a number";
+  case detail::json::Type::null_value: return "null";
+  case detail::json::Type::false_value:
+  case detail::json::Type::true_value: return "a boolean";
+  case detail::json::Type::object: return "an object";
+  case detail::json::Type::array: return "an array";
+  case detail::json::Type::string: return "a string";
+  case detail::json::Type::number: return "a number";
   }
   return "a value";
 }
@@ -134,15 +134,13 @@ void report(std::vector<Diagnostic> &diags, const JsonPath &path, std::string me
 
 std::string_view sv(const Value &s) noexcept { return {s.GetString(), s.GetStringLength()}; }
 
-// False when the value holds a number JSON cannot write: NaN or infinity,
-// which a document parsed with kParseNanAndInfFlag, or RapidJSON 1.1's
-// full-precision parsing of some underflowing literals (7E-325), contains.
-bool compact(const Value &value, std::string &out) {
+// The value as compact JSON. The parser holds no NaN or infinity (a literal
+// too large for a double is a syntax error), so every value can be written.
+std::string compact(const Value &value) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
-  if (!value.Accept(w)) return false;
-  out.assign(sb.GetString(), sb.GetSize());
-  return true;
+  value.Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
 }
 
 // ---------------------------------------------------------------- members
@@ -186,12 +184,7 @@ std::string number_text(const Value &v) {
     auto r = std::to_chars(buf, buf + sizeof buf, v.GetInt64());
     return std::string(buf, r.ptr);
   }
-  std::string text;
-  if (!compact(v, text)) {  // not finite, see compact()
-    const double d = v.GetDouble();
-    text = d != d ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
-  }
-  return text;
+  return compact(v);
 }
 
 std::optional<Quantity> decode_quantity(const Value &v, const JsonPath &path, std::vector<Diagnostic> &diags) {
@@ -336,7 +329,7 @@ std::vector<std::string> decode_set(const KindInfo &k, const Value *set, const J
     return out;
   }
   out.reserve(set->Size());
-  for (rapidjson::SizeType i = 0; i < set->Size(); ++i) {
+  for (uint32_t i = 0; i < set->Size(); ++i) {
     const Value &e = (*set)[i];
     if (!e.IsString()) {
       report(diags, sp.index(i), std::string("must be a string, got ") + type_name(e), k.rule);
@@ -543,18 +536,12 @@ int64_t decode_int(const KindInfo &k, const Value &value, int64_t lo, int64_t hi
   return 0;
 }
 
-// The value as compact JSON, members in document order. Integers, strings
-// and literals come back exactly. A double is written as RapidJSON reads it;
-// RapidJSON 1.1's default number parsing can be one unit in the last place
-// off, so such a double may change in its last digit across decode -> encode
-// -> decode (its full-precision mode is no cure: it yields NaN for some
-// underflows and asserts on some long literals). docs/isolators.md.
-std::string canonical_json(const Value &value, const JsonPath &path, std::vector<Diagnostic> &diags) {
-  std::string text;
-  if (compact(value, text)) return text;
-  report(diags, path, "holds a number that cannot be written back as JSON (not finite after parsing)", 22);
-  return "null";
-}
+// An unknown isolator's value keeps its compact JSON, members in document
+// order. Integers, strings and literals come back exactly; a double is read
+// correctly rounded (std::from_chars) and written by RapidJSON's Grisu2,
+// which round-trips, so decode -> encode -> decode is stable.
+// docs/isolators.md.
+std::string canonical_json(const Value &value) { return compact(value); }
 
 // ---------------------------------------------------------------- encoding
 
@@ -591,12 +578,12 @@ void write_list(Writer &w, const std::vector<std::string> &list) {
   w.EndArray();
 }
 
-// True if `json` is exactly one JSON value.
+// True if `json` is exactly one JSON value, at any depth (the parser keeps
+// no recursion): a value too deep is written as it is, and validating the
+// manifest names the problem.
 bool is_json_value(const std::string &json) {
-  rapidjson::Reader reader;
-  rapidjson::StringStream ss(json.c_str());
-  rapidjson::BaseReaderHandler<> handler;
-  return !reader.Parse(ss, handler).IsError() && ss.Tell() == json.size();
+  detail::json::Document doc;
+  return doc.parse(json, std::numeric_limits<unsigned>::max()).what == detail::json::ParseError::none;
 }
 
 // `json` (valid JSON) without the whitespace between tokens. Numbers are
@@ -665,10 +652,10 @@ bool value_matches(Kind kind, const IsolatorValue &v) noexcept {
 
 bool is_known_isolator(std::string_view name) noexcept { return find_kind(name) != nullptr; }
 
-IsolatorValue decode_isolator_value(std::string_view name, const rapidjson::Value &value, const JsonPath &path,
+IsolatorValue decode_isolator_value(std::string_view name, const Value &value, const JsonPath &path,
                                     std::vector<Diagnostic> &diags) {
   const KindInfo *k = find_kind(name);
-  if (!k) return UnknownIsolator{canonical_json(value, path, diags)};
+  if (!k) return UnknownIsolator{canonical_json(value)};
   switch (k->kind) {
   case Kind::cpu: return decode_request_limit<ResourceCpu>(*k, value, path, diags);
   case Kind::memory: return decode_request_limit<ResourceMemory>(*k, value, path, diags);
@@ -692,7 +679,7 @@ IsolatorValue decode_isolator_value(std::string_view name, const rapidjson::Valu
   case Kind::unknown:
   case Kind::count: break;
   }
-  return UnknownIsolator{canonical_json(value, path, diags)};
+  return UnknownIsolator{canonical_json(value)};
 }
 
 void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::StringBuffer> &w) {

@@ -6,8 +6,8 @@
 #include "spec/types.hpp"
 #include "util/error.hpp"
 #include "util/json_path.hpp"
+#include "spec/json_dom.hpp"
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -26,7 +26,7 @@ bool is_known_isolator(std::string_view name) noexcept;
 // `path` (e.g. "app.isolators[2].value.limit"). Unknown names give
 // UnknownIsolator holding the value's canonical JSON; whether an unknown name
 // is an error depends on the scope and is decided by check_isolators().
-IsolatorValue decode_isolator_value(std::string_view name, const rapidjson::Value &value,
+IsolatorValue decode_isolator_value(std::string_view name, const detail::json::Value &value,
                                     const JsonPath &path, std::vector<Diagnostic> &diags);
 
 // Write the value of `iso` (not the {name, value} wrapper) canonically.
