@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <limits>
 
@@ -34,15 +35,17 @@ size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept {
   return len;
 }
 
+void Document::reserve_chunk(size_t bytes) {
+  chunks_.push_back(std::make_unique_for_overwrite<char[]>(bytes + 15));
+  char *p = chunks_.back().get();
+  cur_ = reinterpret_cast<char *>((reinterpret_cast<uintptr_t>(p) + 15) & ~uintptr_t{15});
+  end_ = cur_ + bytes;
+}
+
 void *Document::allocate(size_t bytes) {
   bytes = (bytes + 15) & ~size_t{15};
-  if (static_cast<size_t>(end_ - cur_) < bytes) {
-    size_t size = std::max<size_t>(bytes, size_t{64} << 10 << std::min<size_t>(chunks_.size(), 8));
-    chunks_.push_back(std::make_unique_for_overwrite<char[]>(size + 15));
-    char *p = chunks_.back().get();
-    cur_ = reinterpret_cast<char *>((reinterpret_cast<uintptr_t>(p) + 15) & ~uintptr_t{15});
-    end_ = cur_ + size;
-  }
+  if (static_cast<size_t>(end_ - cur_) < bytes)
+    reserve_chunk(std::max<size_t>(bytes, size_t{64} << 10 << std::min<size_t>(chunks_.size(), 8)));
   void *r = cur_;
   cur_ += bytes;
   return r;
@@ -161,9 +164,9 @@ inline unsigned hex_value(char c) noexcept {
 
 inline bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
 
-using Indices = SmallVec<uint32_t, 2048>;
-
-using Indices = SmallVec<uint32_t, 2048>;
+// Room for the structural offsets of a 4 KB text in place (a manifest
+// rarely has more than one per 4 bytes).
+using Indices = SmallVec<uint32_t, 1024>;
 
 #define STAGE1_NAME stage1_baseline
 #define STAGE1_AVX2 0
@@ -191,12 +194,23 @@ using Indices = SmallVec<uint32_t, 2048>;
 #endif
 #endif
 
-// The stage 1 this CPU runs best, chosen once.
-void stage1(const char *text, size_t n, Indices &out, ParseError &err, bool &any_backslash) {
+std::atomic<Stage1> g_stage1{Stage1::automatic};
+
+bool cpu_has_avx2() noexcept {
 #if HAVE_STAGE1_AVX2
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
                            __builtin_cpu_supports("popcnt");
-  if (avx2) return stage1_avx2(text, n, out, err, any_backslash);
+  return avx2;
+#else
+  return false;
+#endif
+}
+
+// The stage 1 this CPU runs best, chosen once (unless a test forces one).
+void stage1(const char *text, size_t n, Indices &out, ParseError &err, bool &any_backslash) {
+#if HAVE_STAGE1_AVX2
+  const Stage1 forced = g_stage1.load(std::memory_order_relaxed);
+  if (forced != Stage1::baseline && cpu_has_avx2()) return stage1_avx2(text, n, out, err, any_backslash);
 #endif
   stage1_baseline(text, n, out, err, any_backslash);
 }
@@ -212,6 +226,7 @@ public:
         any_backslash_(any_backslash) {}
 
   ParseError run(Value &root);
+  void reserve_values(size_t n) { values_.reserve(n); }
   // The string value of the first top-level member named `key` of an object
   // text, looking no further than that member; false when there is none
   // before the end of the object or the first problem, or it is not a string.
@@ -631,7 +646,11 @@ ParseError Document::parse(char *text, size_t size, unsigned max_depth, bool *an
     return err;
   }
   std::memset(text + size, 0, kPadding);
+  // Big texts: one allocation of the largest size stage 1 can need (its
+  // pages are touched only as far as they are written), not a series of
+  // growing copies.
   Indices idx;
+  if (size + 72 > idx.capacity()) idx.reserve(size + 72);
   bool backslash = false;
   stage1(text, size, idx, err, backslash);
   if (any_backslash) *any_backslash = backslash;
@@ -642,6 +661,12 @@ ParseError Document::parse(char *text, size_t size, unsigned max_depth, bool *an
 } // namespace appc::spec::detail::json
 
 namespace appc::spec::detail::json {
+
+bool force_stage1(Stage1 which) noexcept {
+  if (which == Stage1::avx2 && !cpu_has_avx2()) return false;
+  g_stage1.store(which, std::memory_order_relaxed);
+  return true;
+}
 
 ParseError Document::parse(std::string_view text, unsigned max_depth) {
   text_ = std::make_unique_for_overwrite<char[]>(text.size() + kPadding);

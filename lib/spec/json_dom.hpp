@@ -176,6 +176,8 @@ public:
   void *allocate(size_t bytes);
 
 private:
+  void reserve_chunk(size_t bytes);
+
   Value root_{};
   alignas(16) char first_chunk_[16384];
   char *cur_ = first_chunk_;
@@ -188,6 +190,12 @@ private:
 // `text`, without parsing past it (a syntax error after it does not matter).
 // False when there is none, it is not a string, or the text breaks before it.
 bool top_level_string(std::string_view text, std::string_view key, std::string &out);
+
+// Which stage 1 runs: the best the CPU has (the default), or one forced by
+// tests so that both are checked on any machine. False (and no change) when
+// the CPU lacks the one asked for. Process-wide.
+enum class Stage1 { automatic, baseline, avx2 };
+bool force_stage1(Stage1 which) noexcept;
 
 // The reason of a failed parse, for messages (RapidJSON's text for syntax errors).
 const char *error_text(const ParseError &e) noexcept;
