@@ -282,10 +282,6 @@ const char *json_type_name(const JValue &v) noexcept {
   return "value";
 }
 
-bool Key::matches(const JValue &k) const noexcept {
-  return k.GetStringLength() == len && std::memcmp(k.GetString(), name, len) == 0;
-}
-
 namespace {
 
 // FNV-1a over 8-byte words: names are short, and the table needs only a

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +36,12 @@ struct Key {
   const char *name;
   uint32_t len;
   template <size_t N> constexpr Key(const char (&s)[N]) noexcept : name(s), len(N - 1) {}
-  bool matches(const JValue &k) const noexcept;
+  // Inline, with the first byte compared before memcmp: most keys of a
+  // schema object differ in length or in their first byte.
+  bool matches(const JValue &k) const noexcept {
+    return k.GetStringLength() == len && (len == 0 || (k.GetString()[0] == name[0] &&
+                                                       std::memcmp(k.GetString(), name, len) == 0));
+  }
 };
 
 // Names seen so far in a list or object, for uniqueness rules. Views point

@@ -7,6 +7,7 @@
 // serialize(parse(serialize(x))) == serialize(x) byte for byte.
 #include "spec/isolator.hpp"
 #include "spec/manifest.hpp"
+#include "spec/json_out.hpp"
 #include "spec/manifest_detail.hpp"
 
 #include <rapidjson/document.h>
@@ -30,119 +31,7 @@
 namespace appc::spec {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// A compact JSON writer straight into a std::string: the canonical form is
-// fixed, so commas and keys are written by the code below, and strings are
-// escaped as RapidJSON's Writer escapes them (\b \t \n \f \r, other control
-// characters as \u00XX, '"' and '\\'; everything else verbatim).
-class Out {
-public:
-  Out() = default;
-  Out(const Out &) = delete;
-  Out &operator=(const Out &) = delete;
-  ~Out() {
-    if (data_ != inline_) std::free(data_);
-  }
-
-  void put(char c) { *room(1) = c, ++len_; }
-  void raw(std::string_view v) {
-    std::memcpy(room(v.size()), v.data(), v.size());
-    len_ += v.size();
-  }
-
-  void str(std::string_view v) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    char *w = room(v.size() * 6 + 2), *start = w;   // worst case: every byte as \u00XX
-    *w++ = '"';
-    const char *p = v.data(), *const end = p + v.size();
-    while (true) {
-      const char *plain = plain_end(p, end);   // a run with nothing to escape: copied at once
-      std::memcpy(w, p, static_cast<size_t>(plain - p));
-      w += plain - p;
-      if (plain == end) break;
-      const unsigned char c = static_cast<unsigned char>(*plain);
-      const char e = kEscape[c];
-      if (e == 'u') {
-        w[0] = '\\', w[1] = 'u', w[2] = '0', w[3] = '0', w[4] = hex[c >> 4], w[5] = hex[c & 15];
-        w += 6;
-      } else {
-        w[0] = '\\', w[1] = e;
-        w += 2;
-      }
-      p = plain + 1;
-    }
-    *w++ = '"';
-    len_ += static_cast<size_t>(w - start);
-  }
-
-  template <class T> void num(T v) {
-    char *w = room(24);
-    len_ += static_cast<size_t>(std::to_chars(w, w + 24, v).ptr - w);
-  }
-  void boolean(bool b) { raw(b ? "true" : "false"); }
-
-  std::string take() && { return std::string(data_, len_); }
-
-private:
-  // What each byte is written as: 0 verbatim, else the letter after the backslash ('u': \u00XX).
-  static constexpr auto kEscape = [] {
-    std::array<char, 256> t{};
-    for (int c = 0; c < 0x20; ++c) t[c] = 'u';
-    t['\b'] = 'b';
-    t['\t'] = 't';
-    t['\n'] = 'n';
-    t['\f'] = 'f';
-    t['\r'] = 'r';
-    t['"'] = '"';
-    t['\\'] = '\\';
-    return t;
-  }();
-
-  // The first byte in [p, end) that needs an escape, or end.
-  static const char *plain_end(const char *p, const char *end) noexcept {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
-    for (; end - p >= 16; p += 16) {
-      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, backslash)),
-                                       _mm_cmpeq_epi8(_mm_max_epu8(c, control), control));   // c < 0x20
-      if (const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(hit))) return p + __builtin_ctz(bits);
-    }
-#endif
-    while (p != end && !kEscape[static_cast<unsigned char>(*p)]) ++p;
-    return p;
-  }
-
-  // Space for n more bytes at the end of the output.
-  // The check is inlined into every write; growing is not.
-  char *room(size_t n) {
-    if (size_ - len_ < n) [[unlikely]]
-      grow(n);
-    return data_ + len_;
-  }
-  // A plain buffer, not a std::string: growing a string zero-fills the new
-  // room, which the writes then overwrite; realloc may move a large buffer
-  // without copying. take() copies the output once. A manifest of a few KB
-  // stays in the inline buffer (on the caller's stack): no heap but the result.
-  [[gnu::noinline]] void grow(size_t n) {
-    const size_t size = std::max(size_ * 2, len_ + n + 4096);
-    char *p;
-    if (data_ == inline_) {
-      p = static_cast<char *>(std::malloc(size));
-      if (p != nullptr) std::memcpy(p, data_, len_);
-    } else {
-      p = static_cast<char *>(std::realloc(data_, size));
-    }
-    if (p == nullptr) throw std::bad_alloc();
-    data_ = p;
-    size_ = size;
-  }
-  char inline_[8192];
-  char *data_ = inline_;
-  size_t size_ = sizeof inline_;
-  size_t len_ = 0;
-};
+using Out = detail::JsonOut;
 
 // An object being written: key() writes the separating comma and "key":.
 class Obj {
@@ -203,33 +92,16 @@ void string_map(Out &o, const std::vector<std::pair<std::string, std::string>> &
   o.put('}');
 }
 
-// Isolator values are written by isolator.cpp through a RapidJSON Writer;
-// one Writer and buffer serve every isolator of a manifest.
-class IsolatorWriter {
-public:
-  void value(Out &o, const Isolator &iso) {
-    if (!w_) w_.emplace(sb_);
-    sb_.Clear();
-    w_->Reset(sb_);
-    encode_isolator_value(iso, *w_);
-    o.raw(std::string_view(sb_.GetString(), sb_.GetSize()));
-  }
-
-private:
-  rapidjson::StringBuffer sb_;
-  std::optional<Writer> w_;
-};
-
 struct Encoder {
   Out o;
-  IsolatorWriter iw;
 
   void isolators(const std::vector<Isolator> &list) {
     array(o, list, [&](const Isolator &iso) {
       Obj obj(o);
       obj.str("name", iso.name);
       obj.key("value");
-      iw.value(o, iso);
+      detail::JsonWriter w(o);
+      encode_isolator_value(iso, w);
     });
   }
 

@@ -545,11 +545,11 @@ std::string canonical_json(const Value &value) { return compact(value); }
 
 // ---------------------------------------------------------------- encoding
 
-void write_string(Writer &w, std::string_view s) {
+template <class W> void write_string(W &w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void write_quantity(Writer &w, const Quantity &q) {
+template <class W> void write_quantity(W &w, const Quantity &q) {
   if (!q.text.empty()) {
     write_string(w, q.text);
     return;
@@ -559,7 +559,7 @@ void write_quantity(Writer &w, const Quantity &q) {
   write_string(w, t);
 }
 
-template <class R> void write_request_limit(Writer &w, const R &r) {
+template <class W, class R> void write_request_limit(W &w, const R &r) {
   w.StartObject();
   if (r.request) {
     w.Key("request");
@@ -572,7 +572,7 @@ template <class R> void write_request_limit(Writer &w, const R &r) {
   w.EndObject();
 }
 
-void write_list(Writer &w, const std::vector<std::string> &list) {
+template <class W> void write_list(W &w, const std::vector<std::string> &list) {
   w.StartArray();
   for (const std::string &s : list) write_string(w, s);
   w.EndArray();
@@ -682,7 +682,9 @@ IsolatorValue decode_isolator_value(std::string_view name, const Value &value, c
   return UnknownIsolator{canonical_json(value)};
 }
 
-void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::StringBuffer> &w) {
+namespace {
+
+template <class W> void encode_value(const Isolator &iso, W &w) {
   std::visit(Overload{
                  [&](const UnknownIsolator &u) {
                    // Decoding stores compact, well-formed JSON, written out
@@ -750,6 +752,12 @@ void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::Str
              },
              iso.value);
 }
+
+} // namespace
+
+void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::StringBuffer> &w) { encode_value(iso, w); }
+
+void encode_isolator_value(const Isolator &iso, detail::JsonWriter &w) { encode_value(iso, w); }
 
 void check_isolators(const std::vector<Isolator> &list, IsolatorScope scope, const JsonPath &path,
                      std::vector<Diagnostic> &diags) {

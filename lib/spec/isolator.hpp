@@ -7,6 +7,7 @@
 #include "util/error.hpp"
 #include "util/json_path.hpp"
 #include "spec/json_dom.hpp"
+#include "spec/json_out.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -29,8 +30,10 @@ bool is_known_isolator(std::string_view name) noexcept;
 IsolatorValue decode_isolator_value(std::string_view name, const detail::json::Value &value,
                                     const JsonPath &path, std::vector<Diagnostic> &diags);
 
-// Write the value of `iso` (not the {name, value} wrapper) canonically.
+// Write the value of `iso` (not the {name, value} wrapper) canonically,
+// through a RapidJSON Writer or straight into the canonical form's output.
 void encode_isolator_value(const Isolator &iso, rapidjson::Writer<rapidjson::StringBuffer> &w);
+void encode_isolator_value(const Isolator &iso, detail::JsonWriter &w);
 
 // Rules over a whole list at `path` (e.g. "app.isolators"): unknown names in
 // app scope, at most one instance where the spec says so, ...
