@@ -73,11 +73,21 @@ void expect_clean(const Decoded &d) {
   CHECK(d.diags.empty());
 }
 
+// Encodes through both writers (RapidJSON's, used by the C ABI, and the
+// canonical form's own) and requires the same bytes from each.
 std::string encode(const Isolator &iso) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   encode_isolator_value(iso, w);
-  return std::string(sb.GetString(), sb.GetSize());
+  std::string theirs(sb.GetString(), sb.GetSize());
+  detail::JsonOut out;
+  {
+    detail::JsonWriter jw(out);
+    encode_isolator_value(iso, jw);
+  }
+  const std::string ours = std::move(out).take();
+  CHECK(ours == theirs);
+  return theirs;
 }
 
 // A list of isolators decoded from a JSON array of {name, value}; findings of
