@@ -64,11 +64,12 @@ public:
   size_t capacity() const noexcept { return cap_; }
   T &operator[](size_t i) noexcept { return p_[i]; }
   T &back() noexcept { return p_[n_ - 1]; }
+  const T &back() const noexcept { return p_[n_ - 1]; }
   void push_back(const T &v) {
     if (n_ == cap_) grow(n_ + 1);
     p_[n_++] = v;
   }
-  void pop_back() noexcept { --n_; }
+  void poback() noexcept { --n_; }
   // A new last element, left uninitialized.
   T &emplace() {
     if (n_ == cap_) grow(n_ + 1);
@@ -250,7 +251,7 @@ private:
   // What a byte where a ',' or a closing bracket belongs gets.
   ParseError unexpected_after_value(size_t at) const noexcept {
     if (frames_.size() == 0) return fail(rapidjson::kParseErrorDocumentRootNotSingular, at);
-    return fail(frames_.p_back().object ? rapidjson::kParseErrorObjectMissCommaOrCurlyBracket
+    return fail(frames_.back().object ? rapidjson::kParseErrorObjectMissCommaOrCurlyBracket
                                         : rapidjson::kParseErrorArrayMissCommaOrSquareBracket,
                 at);
   }
@@ -265,11 +266,6 @@ private:
     }
   }
 
-  template <class T, size_t N> struct Stack : SmallVec<T, N> {
-    T &p_back() noexcept { return this->back(); }
-    const T &p_back() const noexcept { return const_cast<Stack *>(this)->back(); }
-  };
-
   Document &doc_;
   char *text_;
   size_t n_;
@@ -278,13 +274,13 @@ private:
   unsigned max_depth_;
   ParseError stage1_;
   bool any_backslash_;
-  Stack<Frame, 64> frames_;
+  SmallVec<Frame, 64> frames_;
   SmallVec<Value, 512> values_;
 };
 
 void Parser::close(bool object) {
-  const Frame f = frames_.p_back();
-  frames_.pop_back();
+  const Frame f = frames_.back();
+  frames_.poback();
   const size_t count = values_.size() - f.base;
   Value v;
   v.type_ = object ? Type::object : Type::array;
@@ -565,7 +561,7 @@ after_value:
     return {};
   }
   at = idx_[k_++];
-  if (frames_.p_back().object) {
+  if (frames_.back().object) {
     if (text_[at] == ',') {
       at = idx_[k_++];
       if (text_[at] != '"') return fail(rapidjson::kParseErrorObjectMissName, at);
@@ -646,11 +642,11 @@ ParseError Document::parse(char *text, size_t size, unsigned max_depth, bool *an
     return err;
   }
   std::memset(text + size, 0, kPadding);
-  // Big texts: one allocation of the largest size stage 1 can need (its
-  // pages are touched only as far as they are written), not a series of
-  // growing copies.
+  // Manifests have about one structural byte in five: room for one in four
+  // up front (in place up to 4 KB of text), so big texts do not grow the
+  // offsets through a series of copies; denser texts still grow as needed.
   Indices idx;
-  if (size + 72 > idx.capacity()) idx.reserve(size + 72);
+  if (size / 4 + 72 > idx.capacity()) idx.reserve(size / 4 + 72);
   bool backslash = false;
   stage1(text, size, idx, err, backslash);
   if (any_backslash) *any_backslash = backslash;
