@@ -849,11 +849,15 @@ Status parse_document(std::string_view json, const ParseOptions &opts, int synta
     return limit("the manifest is " + std::to_string(json.size()) + " bytes, over the limit of " +
                  std::to_string(opts.max_bytes) + " bytes");
   // The parser works in place on a copy (padded for its 64-byte loads): a
-  // small manifest's on the caller's stack, a larger one's on the heap.
+  // small manifest's on the caller's stack, a larger one's in the thread's
+  // buffer (reused from parse to parse), a huge one's on the heap.
   char *copy = inline_text.data();
   if (json.size() + json::kPadding > inline_text.size()) {
-    text = std::make_unique_for_overwrite<char[]>(json.size() + json::kPadding);
-    copy = text.get();
+    copy = json::thread_text_buffer(json.size() + json::kPadding);
+    if (!copy) {
+      text = std::make_unique_for_overwrite<char[]>(json.size() + json::kPadding);
+      copy = text.get();
+    }
   }
   std::memcpy(copy, json.data(), json.size());
   const json::ParseError pe = doc.parse(copy, json.size(), opts.max_depth, &any_backslash);

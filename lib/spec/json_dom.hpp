@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace appc::spec::detail::json {
@@ -158,6 +159,7 @@ inline constexpr size_t kPadding = 64;
 class Document {
 public:
   Document() = default;
+  ~Document();
   Document(const Document &) = delete;
   Document &operator=(const Document &) = delete;
 
@@ -182,9 +184,15 @@ private:
   alignas(16) char first_chunk_[16384];
   char *cur_ = first_chunk_;
   char *end_ = first_chunk_ + sizeof first_chunk_;
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  using Chunk = std::pair<std::unique_ptr<char[]>, size_t>;
+  std::vector<Chunk> chunks_;
   std::unique_ptr<char[]> text_;   // the copy parse(string_view) works in
 };
+
+// A buffer of at least `bytes` for the in-situ copy of a manifest, kept by
+// the calling thread for its next parse (null past 4 MiB: the caller then
+// allocates its own). Valid until the next call on the same thread.
+char *thread_text_buffer(size_t bytes);
 
 // The string value of the first top-level member named `key` of the object
 // `text`, without parsing past it (a syntax error after it does not matter).

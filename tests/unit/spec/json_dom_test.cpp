@@ -3,6 +3,7 @@
 // (baseline SSE2 and AVX2, where the CPU has it), and the cases each rule of
 // the grammar, the escapes and the numbers need. Spec 46: a manifest is JSON.
 #include "spec/json_dom.hpp"
+#include "spec/manifest.hpp"
 
 #include <doctest/doctest.h>
 
@@ -435,4 +436,30 @@ TEST_CASE("spec 3, 46: top_level_string finds acKind without parsing past it") {
   CHECK_FALSE(json::top_level_string(R"(["acKind","x"])", "acKind", v));
   CHECK_FALSE(json::top_level_string("{\"acKind\":\"\xff\"}", "acKind", v));
   CHECK_FALSE(json::top_level_string("", "acKind", v));
+}
+
+TEST_CASE("spec 46: manifests over 8 KB parsed one after another (the thread's reused buffers) keep their own values") {
+  auto manifest = [](const std::string &tag, size_t labels) {
+    std::string s = R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/)" + tag + R"(","labels":[)";
+    for (size_t i = 0; i < labels; ++i)
+      s += (i ? "," : "") + std::string(R"({"name":"example.com/)") + tag + "-" + std::to_string(i) +
+           R"(","value":")" + tag + std::to_string(i) + "\"}";
+    return s + "]}";
+  };
+  // d is past the 4 MiB a thread keeps: its copy is its own.
+  const std::string a = manifest("alpha", 3000), b = manifest("beta", 200), c = manifest("gamma", 20000),
+                    d = manifest("delta", 90000);
+  REQUIRE(b.size() > 8192);
+  REQUIRE(d.size() > (4u << 20));
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string *text : {&a, &b, &c, &d, &b, &a}) {
+      auto r = appc::spec::parse_image_manifest(*text);
+      REQUIRE_MESSAGE(r.ok(), r.error().message);
+      const std::string tag = text == &a ? "alpha" : text == &b ? "beta" : text == &c ? "gamma" : "delta";
+      CHECK(r->name == "example.com/" + tag);
+      REQUIRE(r->labels.size() == (text == &a ? 3000u : text == &b ? 200u : text == &c ? 20000u : 90000u));
+      CHECK(r->labels.back().value == tag + std::to_string(r->labels.size() - 1));
+      CHECK(appc::spec::serialize(*r) == *text);
+    }
+  }
 }
