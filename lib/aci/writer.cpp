@@ -45,6 +45,7 @@
 #include <linux/openat2.h>
 #include <locale.h>
 #include <memory>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -57,6 +58,7 @@ namespace {
 // and actool do. Output is handed over in batches of 128 records.
 constexpr size_t kRecord = 10240;
 constexpr size_t kOutBlock = kRecord * 128;
+constexpr size_t kSlot = 2u << 20;          // a pipeline slot: a huge page
 constexpr size_t kZeros = 1u << 20;         // holes of sparse files are passed as zeros, this many at a time
 constexpr int64_t kMinRead = 256u << 10;    // a read of file data into a slot with less room takes a fresh slot
 constexpr size_t kMaxManifest = 16u << 20;
@@ -136,11 +138,21 @@ class Pipeline {
 public:
   using Stage = std::function<Status(const char *, size_t)>;
 
+  // The slots are one anonymous mapping, aligned to and asking for huge
+  // pages: its memory is touched only as slots come into use (a small build
+  // uses one), and a slot costs one page fault, not hundreds.
   Pipeline(Stage stage, size_t slot_size, size_t slots) : stage_(std::move(stage)), slot_size_(slot_size) {
-    for (size_t i = 0; i < slots; ++i) {
-      slots_.emplace_back(slot_size);
-      free_.push_back(i);
+    map_len_ = slot_size * slots + kHugePage;
+    void *m = ::mmap(nullptr, map_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      map_ = nullptr;
+      return;   // acquire() fails
     }
+    map_ = static_cast<char *>(m);
+    uintptr_t at = (reinterpret_cast<uintptr_t>(map_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    base_ = reinterpret_cast<char *>(at);
+    (void)::madvise(base_, slot_size * slots, MADV_HUGEPAGE);   // a hint; without it, small pages
+    for (size_t i = slots; i-- > 0;) free_.push_back(i);   // slot 0 first
     try {
       worker_ = std::thread([this] { run(); });
     } catch (const std::system_error &) {
@@ -155,6 +167,7 @@ public:
     }
     work_.notify_all();
     if (worker_.joinable()) worker_.join();
+    if (map_) ::munmap(map_, map_len_);
   }
   Pipeline(const Pipeline &) = delete;
   Pipeline &operator=(const Pipeline &) = delete;
@@ -162,6 +175,7 @@ public:
   // A free slot to fill (waits for one); its bytes go to the stage through
   // submit(). Without a worker thread there is one slot, run inline.
   Result<size_t> acquire() {
+    if (!map_) return Error::oom();
     if (!worker_.joinable()) return size_t{0};
     std::unique_lock<std::mutex> lk(m_);
     freed_.wait(lk, [&] { return !free_.empty() || err_; });
@@ -170,13 +184,13 @@ public:
     free_.pop_back();
     return idx;
   }
-  char *slot(size_t idx) { return slots_[idx].data(); }
+  char *slot(size_t idx) { return base_ + idx * slot_size_; }
   size_t slot_size() const { return slot_size_; }
 
   // Hand the first `n` bytes of an acquired slot to the stage; the slot is
   // the pipeline's again.
   Status submit(size_t idx, size_t n) {
-    if (!worker_.joinable()) return n > 0 ? stage_(slots_[idx].data(), n) : Status{};
+    if (!worker_.joinable()) return n > 0 ? stage_(slot(idx), n) : Status{};
     {
       std::lock_guard<std::mutex> lk(m_);
       if (err_) return *err_;
@@ -215,7 +229,7 @@ private:
       Status st;
       if (!skip) {
         try {
-          st = stage_(slots_[idx].data(), len);
+          st = stage_(slot(idx), len);
         } catch (...) {
           st = Error::oom();
         }
@@ -229,7 +243,9 @@ private:
 
   Stage stage_;
   size_t slot_size_;
-  std::vector<std::vector<char>> slots_;
+  static constexpr size_t kHugePage = 2u << 20;
+  char *map_ = nullptr, *base_ = nullptr;
+  size_t map_len_ = 0;
   std::vector<size_t> free_;
   std::deque<std::pair<size_t, size_t>> queue_;
   std::mutex m_;
@@ -471,7 +487,7 @@ Error changed(const std::string &path) {
 class Builder {
 public:
   Builder(const BuildOptions &opts, Sink &sink, archive *tar, const std::string &root)
-      : opts_(opts), sink_(sink), tar_(tar), root_(root), zeros_(kZeros, '\0') {}
+      : opts_(opts), sink_(sink), tar_(tar), root_(root) {}
 
   void skip_inode(dev_t dev, ino_t ino) {
     skip_dev_ = dev;
@@ -646,6 +662,7 @@ Status Builder::copy_data(int fd, const struct stat &st, const std::optional<std
   // Holes are passed as zeros: libarchive's pax writer skips the bytes the
   // sparse map marks as holes without storing them.
   auto zeros = [&](int64_t len) -> Status {
+    if (zeros_.empty()) zeros_.assign(kZeros, '\0');
     while (len > 0) {
       size_t n = static_cast<size_t>(std::min<int64_t>(len, static_cast<int64_t>(zeros_.size())));
       APPC_TRY_VOID(write_data(zeros_.data(), n, arch));
@@ -1103,7 +1120,7 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
                                     sink.sha.update(p, n);
                                     return {};
                                   }),
-                kOutBlock, 8);
+                kSlot, 8);
   sink.pipe = &pipe;
 
   ArchiveWriter tar(la().archive_write_new());
