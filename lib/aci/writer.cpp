@@ -276,6 +276,7 @@ struct Sink {
   size_t slot = 0;
   char *buf = nullptr;
   size_t len = 0, cap = 0;
+  size_t taken = 0;   // slots taken so far
 
   void fail(Error e) {
     if (!err) err = std::move(e);
@@ -283,7 +284,8 @@ struct Sink {
   Status take_slot() {
     slot = APPC_TRY(pipe->acquire());
     buf = pipe->slot(slot);
-    cap = pipe->slot_size();
+    // The first slots go out early: the worker starts on the stream sooner.
+    cap = std::min(pipe->slot_size(), size_t{256} << (10 + 2 * std::min<size_t>(taken++, 2)));
     len = 0;
     have_slot = true;
     return {};
@@ -1120,7 +1122,7 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
                                     sink.sha.update(p, n);
                                     return {};
                                   }),
-                kSlot, 8);
+                kSlot, 4);
   sink.pipe = &pipe;
 
   ArchiveWriter tar(la().archive_write_new());
