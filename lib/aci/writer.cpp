@@ -129,7 +129,7 @@ private:
 // writing together, so one stage runs on a worker thread while the walk goes
 // on: without compression the worker hashes and this thread writes; with it
 // this thread hashes and the worker compresses. The tar bytes are gathered in
-// a small ring of slots: this thread fills one (file data is read straight
+// a ring of slots: this thread fills one (file data is read straight
 // into it, headers and padding are copied), writes or hashes it when full and
 // hands it to the worker, which gives it back when its stage is done. Each
 // byte of file data is copied twice, as by tar: read() into a slot, write()
@@ -1116,13 +1116,16 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
   }
   // Declared after the compressor and before the tar writer: it stops (and
   // joins its thread) before the compressor is freed, and outlives the tar
-  // writer, whose final flush may still push blocks.
+  // writer, whose final flush may still push blocks. Sixteen slots (32 MiB,
+  // touched only as far as the walk gets ahead): the walk outruns the hash
+  // in big files and falls behind it in directories of small ones, and with
+  // four slots each stage waited for the other for tens of milliseconds.
   Pipeline pipe(sink.compressor ? Pipeline::Stage([&sink](const char *p, size_t n) { return compress_stage(sink, p, n); })
                                 : Pipeline::Stage([&sink](const char *p, size_t n) -> Status {
                                     sink.sha.update(p, n);
                                     return {};
                                   }),
-                kSlot, 4);
+                kSlot, 16);
   sink.pipe = &pipe;
 
   ArchiveWriter tar(la().archive_write_new());
