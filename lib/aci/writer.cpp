@@ -55,7 +55,8 @@ namespace appc::aci {
 namespace {
 
 // GNU tar's record size: the stream is padded to a multiple of it, as GNU tar
-// and actool do. Output is handed over in batches of 128 records.
+// and actool do (we pad it: the tar writer is unbuffered). The compressor
+// hands its output over in batches of 128 records.
 constexpr size_t kRecord = 10240;
 constexpr size_t kOutBlock = kRecord * 128;
 constexpr size_t kSlot = 2u << 20;          // a pipeline slot: a huge page
