@@ -35,6 +35,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,7 @@
 #include <linux/openat2.h>
 #include <locale.h>
 #include <memory>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -53,10 +55,13 @@ namespace appc::aci {
 namespace {
 
 // GNU tar's record size: the stream is padded to a multiple of it, as GNU tar
-// and actool do. Output is handed over in batches of 128 records.
+// and actool do (we pad it: the tar writer is unbuffered). The compressor
+// hands its output over in batches of 128 records.
 constexpr size_t kRecord = 10240;
 constexpr size_t kOutBlock = kRecord * 128;
-constexpr size_t kReadBuf = 1u << 20;
+constexpr size_t kSlot = 2u << 20;          // a pipeline slot: a huge page
+constexpr size_t kZeros = 1u << 20;         // holes of sparse files are passed as zeros, this many at a time
+constexpr int64_t kMinRead = 256u << 10;    // a read of file data into a slot with less room takes a fresh slot
 constexpr size_t kMaxManifest = 16u << 20;
 constexpr uint64_t kProgressEvery = 8u << 20;
 
@@ -124,18 +129,31 @@ private:
 // compressing and writing it). Hashing costs about as much as reading and
 // writing together, so one stage runs on a worker thread while the walk goes
 // on: without compression the worker hashes and this thread writes; with it
-// this thread hashes and the worker compresses. The worker gets copies of the
-// blocks (libarchive reuses its buffer when the callback returns) through a
-// small ring of slots.
+// this thread hashes and the worker compresses. The tar bytes are gathered in
+// a ring of slots: this thread fills one (file data is read straight
+// into it, headers and padding are copied), writes or hashes it when full and
+// hands it to the worker, which gives it back when its stage is done. Each
+// byte of file data is copied twice, as by tar: read() into a slot, write()
+// out of it; the worker reads the slot in place.
 class Pipeline {
 public:
   using Stage = std::function<Status(const char *, size_t)>;
 
+  // The slots are one anonymous mapping, aligned to and asking for huge
+  // pages: its memory is touched only as slots come into use (a small build
+  // uses one), and a slot costs one page fault, not hundreds.
   Pipeline(Stage stage, size_t slot_size, size_t slots) : stage_(std::move(stage)), slot_size_(slot_size) {
-    for (size_t i = 0; i < slots; ++i) {
-      slots_.emplace_back(slot_size);
-      free_.push_back(i);
+    map_len_ = slot_size * slots + kHugePage;
+    void *m = ::mmap(nullptr, map_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      map_ = nullptr;
+      return;   // acquire() fails
     }
+    map_ = static_cast<char *>(m);
+    uintptr_t at = (reinterpret_cast<uintptr_t>(map_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    base_ = reinterpret_cast<char *>(at);
+    (void)::madvise(base_, slot_size * slots, MADV_HUGEPAGE);   // a hint; without it, small pages
+    for (size_t i = slots; i-- > 0;) free_.push_back(i);   // slot 0 first
     try {
       worker_ = std::thread([this] { run(); });
     } catch (const std::system_error &) {
@@ -150,29 +168,40 @@ public:
     }
     work_.notify_all();
     if (worker_.joinable()) worker_.join();
+    if (map_) ::munmap(map_, map_len_);
   }
   Pipeline(const Pipeline &) = delete;
   Pipeline &operator=(const Pipeline &) = delete;
 
-  Status push(const void *data, size_t n) {
-    const char *p = static_cast<const char *>(data);
-    if (!worker_.joinable()) return stage_(p, n);
-    while (n > 0) {
-      size_t k = std::min(n, slot_size_);
-      std::unique_lock<std::mutex> lk(m_);
-      freed_.wait(lk, [&] { return !free_.empty() || err_; });
+  // A free slot to fill (waits for one); its bytes go to the stage through
+  // submit(). Without a worker thread there is one slot, run inline.
+  Result<size_t> acquire() {
+    if (!map_) return Error::oom();
+    if (!worker_.joinable()) return size_t{0};
+    std::unique_lock<std::mutex> lk(m_);
+    freed_.wait(lk, [&] { return !free_.empty() || err_; });
+    if (err_) return *err_;
+    size_t idx = free_.back();
+    free_.pop_back();
+    return idx;
+  }
+  char *slot(size_t idx) { return base_ + idx * slot_size_; }
+  size_t slot_size() const { return slot_size_; }
+
+  // Hand the first `n` bytes of an acquired slot to the stage; the slot is
+  // the pipeline's again.
+  Status submit(size_t idx, size_t n) {
+    if (!worker_.joinable()) return n > 0 ? stage_(slot(idx), n) : Status{};
+    {
+      std::lock_guard<std::mutex> lk(m_);
       if (err_) return *err_;
-      size_t idx = free_.back();
-      free_.pop_back();
-      lk.unlock();
-      std::memcpy(slots_[idx].data(), p, k);
-      lk.lock();
-      queue_.push_back({idx, k});
-      lk.unlock();
-      work_.notify_one();
-      p += k;
-      n -= k;
+      if (n == 0) {
+        free_.push_back(idx);
+        return {};
+      }
+      queue_.push_back({idx, n});
     }
+    work_.notify_one();
     return {};
   }
 
@@ -201,7 +230,7 @@ private:
       Status st;
       if (!skip) {
         try {
-          st = stage_(slots_[idx].data(), len);
+          st = stage_(slot(idx), len);
         } catch (...) {
           st = Error::oom();
         }
@@ -215,7 +244,9 @@ private:
 
   Stage stage_;
   size_t slot_size_;
-  std::vector<std::vector<char>> slots_;
+  static constexpr size_t kHugePage = 2u << 20;
+  char *map_ = nullptr, *base_ = nullptr;
+  size_t map_len_ = 0;
   std::vector<size_t> free_;
   std::deque<std::pair<size_t, size_t>> queue_;
   std::mutex m_;
@@ -225,8 +256,12 @@ private:
   std::thread worker_;
 };
 
-// Where the tar bytes go: counted, hashed, written to the output file or fed
-// into the compressing writer (raw format + filter) that writes the file.
+// Where the tar bytes go: counted, gathered in pipeline slots, hashed, written
+// to the output file or fed into the compressing writer (raw format + filter)
+// that writes the file. libarchive's tar writer is unbuffered
+// (bytes_per_block 0): each header, data run and padding reaches tar_write()
+// as it is made, and data read into the free end of the current slot (see
+// tail()) is recognized there and not copied.
 struct Sink {
   int fd = -1;
   std::string out_name;
@@ -237,9 +272,54 @@ struct Sink {
   uint64_t file_bytes = 0;        // the thread that writes the file; read after Pipeline::finish
   std::optional<Error> out_err;   // likewise: the first failure writing the file
   std::optional<Error> err;       // this thread: the first failure of the tar callback
+  // The slot being filled.
+  bool have_slot = false;
+  size_t slot = 0;
+  char *buf = nullptr;
+  size_t len = 0, cap = 0;
+  size_t taken = 0;   // slots taken so far
 
   void fail(Error e) {
     if (!err) err = std::move(e);
+  }
+  Status take_slot() {
+    slot = APPC_TRY(pipe->acquire());
+    buf = pipe->slot(slot);
+    // The first slots go out early: the worker starts on the stream sooner.
+    cap = std::min(pipe->slot_size(), size_t{256} << (10 + 2 * std::min<size_t>(taken++, 2)));
+    len = 0;
+    have_slot = true;
+    return {};
+  }
+  // The filled part of the slot goes out: written here and hashed by the
+  // worker, or hashed here and compressed by the worker.
+  Status flush();
+  // Room at the end of the current slot for at least `want` bytes (or a
+  // fresh slot): where file data is read before it goes through libarchive.
+  Result<std::pair<char *, size_t>> tail(size_t want) {
+    if (!have_slot) APPC_TRY_VOID(take_slot());
+    if (cap - len < want) {
+      APPC_TRY_VOID(flush());
+      APPC_TRY_VOID(take_slot());
+    }
+    return std::pair<char *, size_t>{buf + len, cap - len};
+  }
+  Status append(const char *p, size_t n) {
+    tar_bytes += n;
+    if (have_slot && p == buf + len && n <= cap - len) {   // read in place by tail()
+      len += n;
+      return {};
+    }
+    while (n > 0) {
+      if (!have_slot) APPC_TRY_VOID(take_slot());
+      size_t k = std::min(n, cap - len);
+      std::memmove(buf + len, p, k);
+      len += k;
+      p += k;
+      n -= k;
+      if (len == cap) APPC_TRY_VOID(flush());
+    }
+    return {};
   }
 };
 
@@ -258,6 +338,20 @@ la_ssize_t output_write(archive *, void *client, const void *buf, size_t n) {
   }
 }
 
+Status Sink::flush() {
+  if (!have_slot) return {};
+  have_slot = false;
+  if (compressor == nullptr) {
+    if (output_write(nullptr, this, buf, len) < 0) {
+      (void)pipe->submit(slot, 0);
+      return *out_err;
+    }
+  } else {
+    sha.update(buf, len);
+  }
+  return pipe->submit(slot, len);
+}
+
 // The worker's stage with compression: feed the compressor.
 Status compress_stage(Sink &s, const char *p, size_t n) {
   la_ssize_t w = la().archive_write_data(s.compressor, p, n);
@@ -272,16 +366,7 @@ Status compress_stage(Sink &s, const char *p, size_t n) {
 la_ssize_t tar_write(archive *, void *client, const void *buf, size_t n) {
   auto *s = static_cast<Sink *>(client);
   try {
-    s->tar_bytes += n;
-    if (s->compressor == nullptr) {
-      if (output_write(nullptr, client, buf, n) < 0) {
-        s->fail(*s->out_err);
-        return -1;
-      }
-    } else {
-      s->sha.update(buf, n);
-    }
-    if (Status st = s->pipe->push(buf, n); !st) {
+    if (Status st = s->append(static_cast<const char *>(buf), n); !st) {
       s->fail(std::move(st).error());
       return -1;
     }
@@ -405,7 +490,7 @@ Error changed(const std::string &path) {
 class Builder {
 public:
   Builder(const BuildOptions &opts, Sink &sink, archive *tar, const std::string &root)
-      : opts_(opts), sink_(sink), tar_(tar), root_(root), buf_(kReadBuf), zeros_(kReadBuf, '\0') {}
+      : opts_(opts), sink_(sink), tar_(tar), root_(root) {}
 
   void skip_inode(dev_t dev, ino_t ino) {
     skip_dev_ = dev;
@@ -447,8 +532,8 @@ private:
   archive *tar_;
   std::string root_;
   std::unique_ptr<archive_entry_linkresolver, LinkResolverFree> links_;
-  std::vector<char> buf_;
   std::vector<char> zeros_;
+  std::vector<char> scratch_;   // a sparse file's data runs
   std::vector<std::string> notes_;
   uint64_t entries_ = 0;
   uint64_t bytes_read_ = 0;
@@ -546,14 +631,27 @@ Status Builder::copy_data(int fd, const struct stat &st, const std::optional<std
                           const std::string &arch, const std::string &fs) {
   auto read_span = [&](int64_t off, int64_t len) -> Status {
     while (len > 0) {
-      size_t want = static_cast<size_t>(std::min<int64_t>(len, static_cast<int64_t>(buf_.size())));
-      ssize_t n = ::pread(fd, buf_.data(), want, off);
+      // Straight into the output slot: a small file where the last one ended,
+      // a big one in runs of (nearly) a whole slot. Not a sparse file's data:
+      // libarchive writes its sparse map ahead of the first run, over the
+      // free end of the slot.
+      char *dst;
+      size_t room;
+      if (map) {
+        if (scratch_.empty()) scratch_.resize(kZeros);
+        dst = scratch_.data();
+        room = scratch_.size();
+      } else {
+        std::tie(dst, room) = APPC_TRY(sink_.tail(static_cast<size_t>(std::min<int64_t>(len, kMinRead))));
+      }
+      size_t want = static_cast<size_t>(std::min<int64_t>(len, static_cast<int64_t>(room)));
+      ssize_t n = ::pread(fd, dst, want, off);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Error::from_errno(errno, "reading " + fs);
       }
       if (n == 0) return changed(fs);  // shrank
-      APPC_TRY_VOID(write_data(buf_.data(), static_cast<size_t>(n), arch));
+      APPC_TRY_VOID(write_data(dst, static_cast<size_t>(n), arch));
       off += n;
       len -= n;
       bytes_read_ += static_cast<uint64_t>(n);
@@ -567,6 +665,7 @@ Status Builder::copy_data(int fd, const struct stat &st, const std::optional<std
   // Holes are passed as zeros: libarchive's pax writer skips the bytes the
   // sparse map marks as holes without storing them.
   auto zeros = [&](int64_t len) -> Status {
+    if (zeros_.empty()) zeros_.assign(kZeros, '\0');
     while (len > 0) {
       size_t n = static_cast<size_t>(std::min<int64_t>(len, static_cast<int64_t>(zeros_.size())));
       APPC_TRY_VOID(write_data(zeros_.data(), n, arch));
@@ -1018,13 +1117,16 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
   }
   // Declared after the compressor and before the tar writer: it stops (and
   // joins its thread) before the compressor is freed, and outlives the tar
-  // writer, whose final flush may still push blocks.
+  // writer, whose final flush may still push blocks. Sixteen slots (32 MiB,
+  // touched only as far as the walk gets ahead): the walk outruns the hash
+  // in big files and falls behind it in directories of small ones, and with
+  // four slots each stage waited for the other for tens of milliseconds.
   Pipeline pipe(sink.compressor ? Pipeline::Stage([&sink](const char *p, size_t n) { return compress_stage(sink, p, n); })
                                 : Pipeline::Stage([&sink](const char *p, size_t n) -> Status {
                                     sink.sha.update(p, n);
                                     return {};
                                   }),
-                kOutBlock, 8);
+                kSlot, 16);
   sink.pipe = &pipe;
 
   ArchiveWriter tar(la().archive_write_new());
@@ -1032,8 +1134,9 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
   if (la().archive_write_set_format_pax_restricted(tar.get()) != ARCHIVE_OK)
     return Error::make(Code::internal, std::string("pax writer: ") + la().archive_error_string(tar.get()));
   la().archive_write_add_filter_none(tar.get());
-  la().archive_write_set_bytes_per_block(tar.get(), static_cast<int>(kOutBlock));
-  la().archive_write_set_bytes_in_last_block(tar.get(), static_cast<int>(kRecord));
+  // Unbuffered: tar_write() gathers the bytes in the pipeline's slots, and
+  // pads the stream to a whole record at the end.
+  la().archive_write_set_bytes_per_block(tar.get(), 0);
   if (la().archive_write_open(tar.get(), &sink, nullptr, tar_write, nullptr) != ARCHIVE_OK) {
     if (sink.err) return std::move(*sink.err);
     return Error::make(Code::os, std::string("starting the tar writer: ") + la().archive_error_string(tar.get()));
@@ -1050,6 +1153,13 @@ Result<ImageInfo> build_image(const std::string &dir, const std::string &out_pat
     return Error::make(Code::os, "finishing " + out_path + ": " + la().archive_error_string(tar.get()));
   }
   if (sink.err) return std::move(*sink.err);
+  // The stream ends on a whole 10240-byte record, zeros after the
+  // end-of-archive blocks, as GNU tar and actool write it.
+  if (uint64_t rest = sink.tar_bytes % kRecord; rest != 0) {
+    static const char kNulls[kRecord] = {};
+    APPC_TRY_VOID(sink.append(kNulls, kRecord - rest));
+  }
+  APPC_TRY_VOID(sink.flush());
   APPC_TRY_VOID(pipe.finish());
   if (compressor) {
     if (!la_ok(la().archive_write_finish_entry(compressor.get())) ||
