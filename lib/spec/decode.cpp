@@ -102,18 +102,8 @@ BlockMasks classify(const unsigned char *p) noexcept {
   return m;
 }
 
-// Bit i set: bits 0..i of x have an odd number of ones.
-inline uint64_t prefix_xor(uint64_t x) noexcept {
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
-}
-
-inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
+using json::lowest;
+using json::prefix_xor;
 
 } // namespace
 

@@ -167,19 +167,6 @@ inline Masks classify(const unsigned char *p) noexcept {
   return m;
 }
 
-// Bit i set: bits 0..i of x have an odd number of ones.
-inline uint64_t prefix_xor(uint64_t x) noexcept {
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
-}
-
-inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
-
 inline unsigned hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
   if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
@@ -270,6 +257,12 @@ private:
     e.what = ParseError::syntax;
     e.code = code;
     e.offset = std::min(at, n_);
+    return e;
+  }
+  ParseError too_deep(size_t at) const noexcept {
+    ParseError e;
+    e.what = ParseError::too_deep;
+    e.offset = at;
     return e;
   }
   // What a byte where a ',' or a closing bracket belongs gets.
@@ -508,11 +501,7 @@ value:
   at = idx_[k_++];
   switch (text_[at]) {
   case '{':
-    if (frames_.size() >= max_depth_) {
-      e.what = ParseError::too_deep;
-      e.offset = at;
-      return e;
-    }
+    if (frames_.size() >= max_depth_) return too_deep(at);
     frames_.push_back({static_cast<uint32_t>(values_.size()), true});
     at = idx_[k_++];
     if (text_[at] == '}') {
@@ -522,11 +511,7 @@ value:
     if (text_[at] != '"') return fail(rapidjson::kParseErrorObjectMissName, at);
     goto key;
   case '[':
-    if (frames_.size() >= max_depth_) {
-      e.what = ParseError::too_deep;
-      e.offset = at;
-      return e;
-    }
+    if (frames_.size() >= max_depth_) return too_deep(at);
     frames_.push_back({static_cast<uint32_t>(values_.size()), false});
     if (text_[idx_[k_]] == ']') {
       ++k_;

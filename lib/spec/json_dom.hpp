@@ -150,6 +150,21 @@ struct ParseError {
 // (Unicode 15, table 3-7: no overlong forms, no surrogates, <= U+10FFFF).
 size_t utf8_sequence(const unsigned char *p, size_t avail) noexcept;
 
+// Bit i set: bits 0..i of x have an odd number of ones (with x the quotes
+// of a block: the bytes inside strings). Shared with decode.cpp's prescan().
+inline uint64_t prefix_xor(uint64_t x) noexcept {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// The index of the lowest set bit of x (x != 0).
+inline unsigned lowest(uint64_t x) noexcept { return static_cast<unsigned>(__builtin_ctzll(x)); }
+
 // Bytes of NUL padding the parser needs after the text in its buffer.
 inline constexpr size_t kPadding = 64;
 
